@@ -1,0 +1,214 @@
+# Host side of the VM suite: fetch the guest kernel, build the initramfs,
+# boot the guest.  Sourced by Tests/vm/run and Tests/vm/demo (bash, set -euo
+# pipefail already on).
+#
+# The guest is a throwaway qemu machine (TCG, no /dev/kvm needed) with four
+# NUMA nodes of 512 MiB each:
+#
+#   node 0: cpu 0        node 2: memory only (like a CXL expander)
+#   node 1: cpu 1        node 3: memory only
+#
+#   distances   0   1   2   3
+#           0  10  21  30  40
+#           1  21  10  30  40
+#           2  30  30  10  40
+#           3  40  40  40  10
+#
+# Everything downloaded or built lives in .cache/vm/ at the repository root;
+# the kernel is reused between runs.
+
+VM_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)     # Tests/vm
+REPO_ROOT=$(cd "$VM_SRC/../.." && pwd)
+VM_CACHE=${VM_CACHE:-$REPO_ROOT/.cache/vm}
+VM_CONSOLE=${VM_CONSOLE:-$VM_CACHE/console.log}
+PRIVNUMA_BIN=${PRIVNUMA_BIN:-$REPO_ROOT/.build/release/privnuma}
+# Seconds the whole guest may run before it is killed as hung.
+VM_TIMEOUT=${VM_TIMEOUT:-280}
+
+vm_die() {
+    echo "vm: error: $*" >&2
+    exit 1
+}
+
+vm_log() {
+    echo "vm: $*" >&2
+}
+
+# Every tool the host side needs; a missing one is an error, never a skip.
+vm_require_tools() {
+    local t
+    for t in qemu-system-x86_64 gcc gzip busybox numactl apt-get apt-cache dpkg-deb ldd timeout; do
+        command -v "$t" >/dev/null 2>&1 ||
+            vm_die "'$t' not found: install it (apt-get install qemu-system-x86 busybox-static numactl libnuma-dev gcc)"
+    done
+    if ldd "$(command -v busybox)" >/dev/null 2>&1; then
+        vm_die "$(command -v busybox) is dynamically linked: install busybox-static"
+    fi
+}
+
+# Print the path of the guest kernel, downloading and unpacking Debian's
+# cloud kernel into the cache the first time.
+vm_kernel() {
+    local k
+    k=$(ls "$VM_CACHE"/kernel/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
+    if [ -n "$k" ]; then
+        echo "$k"
+        return
+    fi
+    mkdir -p "$VM_CACHE"
+    # linux-image-cloud-amd64 is a meta package: the real image package is
+    # its dependency, e.g. linux-image-6.1.0-56-cloud-amd64.
+    local pkg
+    pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+          awk '/Depends: linux-image-[0-9]/ {print $2; exit}' || true)
+    if [ -z "$pkg" ]; then
+        vm_log "apt-cache knows no linux-image-cloud-amd64; running apt-get update"
+        apt-get update -qq >&2 || vm_die "apt-get update failed"
+        pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+              awk '/Depends: linux-image-[0-9]/ {print $2; exit}' || true)
+        [ -n "$pkg" ] || vm_die "cannot resolve the image package of linux-image-cloud-amd64"
+    fi
+    vm_log "fetching guest kernel $pkg"
+    local dl="$VM_CACHE/download"
+    rm -rf "$dl"
+    mkdir -p "$dl"
+    if ! (cd "$dl" && apt-get download "$pkg" >&2 2>/dev/null); then
+        vm_log "apt-get download failed; running apt-get update and retrying"
+        apt-get update -qq >&2 || vm_die "apt-get update failed"
+        (cd "$dl" && apt-get download "$pkg" >&2) || vm_die "apt-get download $pkg failed"
+    fi
+    rm -rf "$VM_CACHE/kernel.tmp"
+    dpkg-deb -x "$dl"/*.deb "$VM_CACHE/kernel.tmp" || vm_die "cannot unpack $dl/*.deb"
+    # Keep only /boot: the modules are not needed (everything the suite
+    # uses is built in) and are most of the size.
+    mkdir -p "$VM_CACHE/kernel"
+    rm -rf "$VM_CACHE/kernel/boot"
+    mv "$VM_CACHE/kernel.tmp/boot" "$VM_CACHE/kernel/boot"
+    rm -rf "$VM_CACHE/kernel.tmp" "$dl"
+    k=$(ls "$VM_CACHE"/kernel/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
+    [ -n "$k" ] || vm_die "no vmlinuz in package $pkg"
+    echo "$k"
+}
+
+# Copy an executable into the guest root at the same path, together with
+# every shared library it needs (and the dynamic loader), as ldd reports them.
+vm_copy_with_libs() {
+    local root=$1 bin=$2 dest=${3:-$2} lib
+    mkdir -p "$root$(dirname "$dest")"
+    cp -L "$bin" "$root$dest"
+    chmod 0755 "$root$dest"
+    # "libnuma.so.1 => /lib/.../libnuma.so.1 (0x...)" and "/lib64/ld-linux-x86-64.so.2 (0x...)"
+    for lib in $(ldd "$bin" 2>/dev/null | awk '/=> \// {print $3} /^\t\// {print $1}'); do
+        [ -e "$root$lib" ] && continue
+        mkdir -p "$root$(dirname "$lib")"
+        cp -L "$lib" "$root$lib"
+    done
+}
+
+# vm_build_initramfs MODE OUT: build the guest's initramfs (cpio newc, gzip)
+# into OUT.  MODE is "test" (run the scenarios) or "demo" (run guest/demo.sh).
+# Sets VM_HAVE_PRIVNUMA=1 when the privnuma binary went in, 0 when missing.
+vm_build_initramfs() {
+    local mode=$1 out=$2
+    local root="$VM_CACHE/root"
+    rm -rf "$root"
+    mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,run,usr/bin,usr/sbin,vm}
+    mkdir -p "$root"/home/{alice,bob}
+    chmod 1777 "$root/tmp"
+
+    # busybox and its applets (the links are made by /init at boot).
+    cp "$(command -v busybox)" "$root/bin/busybox"
+    ln -s busybox "$root/bin/sh"
+
+    # Users: root, alice (1001, member of cram), bob (1002).
+    cat > "$root/etc/passwd" <<'PASSWD'
+root:x:0:0:root:/root:/bin/sh
+alice:x:1001:1001:Alice:/home/alice:/bin/sh
+bob:x:1002:1002:Bob:/home/bob:/bin/sh
+PASSWD
+    cat > "$root/etc/group" <<'GROUP'
+root:x:0:
+alice:x:1001:
+bob:x:1002:
+cram:x:2001:alice
+GROUP
+    # Locked passwords: nobody logs in, root reaches the users with su.
+    cat > "$root/etc/shadow" <<'SHADOW'
+root:*:19000:0:99999:7:::
+alice:*:19000:0:99999:7:::
+bob:*:19000:0:99999:7:::
+SHADOW
+    chmod 0600 "$root/etc/shadow"
+    chown -R 1001:1001 "$root/home/alice"
+    chown -R 1002:1002 "$root/home/bob"
+
+    # numactl (dynamic: bring its libraries and the loader).
+    vm_copy_with_libs "$root" "$(command -v numactl)" /usr/bin/numactl
+
+    # The workload, static.
+    gcc -static -O2 -Wall -o "$root/usr/bin/workload" "$VM_SRC/workload.c" ||
+        vm_die "cannot build Tests/vm/workload.c"
+
+    # privnuma itself.  A missing binary is reported as a failure by the
+    # guest's scenarios and by the host; it is never a skip.
+    if [ -f "$PRIVNUMA_BIN" ]; then
+        vm_copy_with_libs "$root" "$PRIVNUMA_BIN" /usr/bin/privnuma
+        VM_HAVE_PRIVNUMA=1
+    else
+        VM_HAVE_PRIVNUMA=0
+    fi
+
+    # The guest side: init, helpers, scenarios, demo.
+    cp "$VM_SRC/guest/init" "$root/init"
+    cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$root/vm/"
+    cp "$VM_SRC/guest/run_as" "$root/usr/bin/run_as"
+    chmod 0755 "$root/init" "$root/usr/bin/run_as"
+    mkdir -p "$root/vm/scenarios"
+    cp "$VM_SRC"/scenarios/*.sh "$root/vm/scenarios/" 2>/dev/null || true
+    echo "$mode" > "$root/vm/mode"
+
+    (cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc -R 0:0 --quiet) |
+        gzip -1 > "$out" || vm_die "cannot pack the initramfs"
+    rm -rf "$root"
+}
+
+# vm_boot KERNEL INITRD: boot the guest; its console goes to $VM_CONSOLE
+# (carriage returns and terminal escapes removed).  Returns qemu's status (124 on timeout).
+vm_boot() {
+    local kernel=$1 initrd=$2
+    local -a numa=()
+    local n
+    for n in 0 1 2 3; do
+        numa+=(-object "memory-backend-ram,size=512M,id=m$n")
+    done
+    numa+=(-numa node,nodeid=0,cpus=0,memdev=m0
+           -numa node,nodeid=1,cpus=1,memdev=m1
+           -numa node,nodeid=2,memdev=m2      # memory only
+           -numa node,nodeid=3,memdev=m3)     # memory only
+    local pair
+    for pair in 0:1:21 0:2:30 1:2:30 0:3:40 1:3:40 2:3:40; do
+        IFS=: read -r a b v <<<"$pair"
+        numa+=(-numa "dist,src=$a,dst=$b,val=$v" -numa "dist,src=$b,dst=$a,val=$v")
+    done
+    mkdir -p "$(dirname "$VM_CONSOLE")"
+    : > "$VM_CONSOLE"
+    local rc=0
+    timeout --kill-after=10 "$VM_TIMEOUT" \
+        qemu-system-x86_64 -accel tcg -machine pc -cpu max -m 2048 -smp 2 \
+            -nographic -no-reboot -nodefaults -serial stdio \
+            "${numa[@]}" \
+            -kernel "$kernel" -initrd "$initrd" \
+            -append "console=ttyS0 panic=-1 quiet rdinit=/init" \
+            </dev/null 2>&1 |
+        # Drop carriage returns and the firmware's terminal escapes.
+        tr -d '\r' | sed -u 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' > "$VM_CONSOLE" || rc=$?
+    return "$rc"
+}
+
+# Print the end of the guest console, for failures.
+vm_console_tail() {
+    local lines=${1:-40}
+    echo "---- last $lines lines of the guest console ($VM_CONSOLE) ----" >&2
+    tail -n "$lines" "$VM_CONSOLE" >&2 || true
+    echo "---- end of console ----" >&2
+}

@@ -1,0 +1,23 @@
+# MPOL_BIND to the memory-only node 2: privnuma -m 2 and numactl -m 2.
+# Every touched page must be on node 2 (>=95%) and numa_maps must say bind:2.
+
+for tool in privnuma numactl; do
+    name=$tool-membind
+    [ "$tool" = numactl ] || have_privnuma "$name" || continue
+    run $tool -m 2 workload 64
+    begin "$name"
+    want_rc 0
+    want_policy bind:2
+    want_share 2 95
+    end
+done
+
+# The long spelling, numactl style.
+if have_privnuma privnuma-membind-long; then
+    run privnuma --membind=2 workload 64
+    begin privnuma-membind-long
+    want_rc 0
+    want_policy bind:2
+    want_share 2 95
+    end
+fi

@@ -1,0 +1,12 @@
+# MPOL_PREFERRED on the memory-only node 3: privnuma -p 3 and numactl -p 3.
+
+for tool in privnuma numactl; do
+    name=$tool-preferred
+    [ "$tool" = numactl ] || have_privnuma "$name" || continue
+    run $tool -p 3 workload 64
+    begin "$name"
+    want_rc 0
+    want_policy prefer:3
+    want_share 3 95
+    end
+done
