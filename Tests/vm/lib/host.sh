@@ -148,6 +148,9 @@ SHADOW
     # The workload, static.
     gcc -static -O2 -Wall -o "$root/usr/bin/workload" "$VM_SRC/workload.c" ||
         vm_die "cannot build Tests/vm/workload.c"
+    # A small JSON reader for checking --json output (busybox has none).
+    gcc -static -O2 -Wall -o "$root/usr/bin/jsonq" "$VM_SRC/jsonq.c" ||
+        vm_die "cannot build Tests/vm/jsonq.c"
 
     # privnuma itself.  A missing binary is reported as a failure by the
     # guest's scenarios and by the host; it is never a skip.

@@ -86,22 +86,58 @@ if have_privnuma privnuma-hardware; then
     check_hardware_text privnuma-hardware-subcommand
 fi
 
-# JSON: a light check (busybox has no JSON parser).  The command succeeds,
-# prints one JSON document, and names every node by id.  A check of the
-# full schema is still to do (see Tests/vm/README.md).
+# JSON (schema privnuma.hardware/N), read with jsonq: a valid document whose
+# "available" list, and per node "id", "cpus", "memory_total" (bytes, within
+# 1% of MemTotal), "memory_free" (at most the total) and "distances" (an
+# object keyed by node id) match sysfs.
 if have_privnuma privnuma-hardware-json; then
     run privnuma --hardware --json
     begin privnuma-hardware-json
     want_rc 0
-    first=$(printf '%s' "$OUT" | tr -d ' \t\n' | cut -c1)
-    want "output does not start with '{' (got '${first}')" [ "$first" = "{" ]
-    flat=$(printf '%s' "$OUT" | tr -d ' \t\n')
-    opens=$(printf '%s' "$flat" | tr -cd '{[' | wc -c)
-    closes=$(printf '%s' "$flat" | tr -cd '}]' | wc -c)
-    want "unbalanced brackets ($opens open, $closes close)" [ "$opens" -eq "$closes" ]
-    for n in $nodes; do
-        want "no node with id $n (\"id\":$n or \"node\":$n)" \
-            sh -c 'printf "%s" "$1" | grep -Eq "\"(id|node)\":$2[,}]"' - "$flat" "$n"
-    done
+    j() { jsonq "$@" < "$_T/out" 2>/dev/null; }
+    if ! jsonq < "$_T/out" > /dev/null 2> "$_T/jerr"; then
+        want "not valid JSON: $(cat "$_T/jerr")" false
+    else
+        got=$(j schema)
+        want "schema: want privnuma.hardware/N, got '$got'" \
+            sh -c 'case $1 in privnuma.hardware/[0-9]*) exit 0;; esac; exit 1' - "$got"
+        got=$(j available)
+        want "available: want [$nodes], got [$got]" [ "$got" = "$nodes" ]
+        k=0
+        count_json=$(j -n nodes)
+        want "nodes: want $count entries, got ${count_json:-none}" [ "${count_json:-0}" = "$count" ]
+        while [ "$k" -lt "${count_json:-0}" ]; do
+            n=$(j nodes.$k.id)
+            p="nodes[$k] (id ${n:-none})"
+            if [ -z "$n" ] || [ ! -d "$sysnode/node$n" ]; then
+                want "$p: no such node in sysfs" false
+                k=$((k + 1))
+                continue
+            fi
+            got=$(j nodes.$k.cpus)
+            want "$p cpus: want [$(sys_cpus "$n")], got [$got]" [ "$got" = "$(sys_cpus "$n")" ]
+            total=$(j nodes.$k.memory_total)
+            free=$(j nodes.$k.memory_free)
+            kb=$(awk '/MemTotal:/ { print $4 }' $sysnode/node$n/meminfo)
+            if [ -z "$total" ] || [ -z "$kb" ]; then
+                want "$p memory_total: missing" false
+            else
+                # Compare in KiB: |total/1024 - kb| * 100 <= kb
+                tkb=$((total / 1024))
+                d=$((tkb > kb ? tkb - kb : kb - tkb))
+                want "$p memory_total: want $((kb * 1024)) bytes (+-1%), got $total" [ $((d * 100)) -le "$kb" ]
+            fi
+            ok=0
+            if [ -n "$free" ] && [ "$free" -ge 0 ] 2>/dev/null && [ "$free" -le "${total:-0}" ] 2>/dev/null; then
+                ok=1
+            fi
+            want "$p memory_free: want a number of bytes <= memory_total, got '$free'" [ "$ok" = 1 ]
+            dist=""
+            for m in $nodes; do dist="$dist $(j nodes.$k.distances.$m)"; done
+            dist=${dist# }
+            want "$p distances: want '$(sys_dist "$n")', got '$dist'" [ "$dist" = "$(sys_dist "$n")" ]
+            k=$((k + 1))
+        done
+    fi
     end
 fi
