@@ -27,7 +27,23 @@ VM_TIMEOUT=${VM_TIMEOUT:-280}
 
 vm_die() {
     echo "vm: error: $*" >&2
+    # The suite's runner ends every run with a count, even this one.
+    if [ "${VM_SUMMARY_ON_DIE:-0}" = 1 ]; then
+        echo "FAIL vm-setup: $*"
+        echo "0 passed, 1 failed"
+    fi
     exit 1
+}
+
+# One VM run at a time per cache: runs share the kernel download, the
+# initramfs staging area and the console log.
+vm_lock() {
+    mkdir -p "$VM_CACHE"
+    exec 9> "$VM_CACHE/lock"
+    if ! flock -n 9; then
+        vm_log "another VM run holds $VM_CACHE/lock; waiting"
+        flock 9
+    fi
 }
 
 vm_log() {
@@ -37,9 +53,9 @@ vm_log() {
 # Every tool the host side needs; a missing one is an error, never a skip.
 vm_require_tools() {
     local t
-    for t in qemu-system-x86_64 gcc gzip busybox numactl apt-get apt-cache dpkg-deb ldd timeout; do
+    for t in qemu-system-x86_64 gcc gzip cpio busybox numactl apt-get apt-cache dpkg-deb ldd timeout flock; do
         command -v "$t" >/dev/null 2>&1 ||
-            vm_die "'$t' not found: install it (apt-get install qemu-system-x86 busybox-static numactl libnuma-dev gcc)"
+            vm_die "'$t' not found: install it (apt-get install qemu-system-x86 busybox-static numactl gcc cpio; or make deps)"
     done
     if ldd "$(command -v busybox)" >/dev/null 2>&1; then
         vm_die "$(command -v busybox) is dynamically linked: install busybox-static"
