@@ -38,7 +38,7 @@
 #   expand_list LIST            "0,2-3" -> "0 2 3"
 #   have_privnuma NAME          false (and a FAIL for NAME) if the binary is missing
 
-RUN_TIMEOUT=${RUN_TIMEOUT:-60}
+RUN_TIMEOUT=${RUN_TIMEOUT:-30}
 _T=$(mktemp -d /tmp/scn.XXXXXX)
 
 # --- verdicts -------------------------------------------------------------

@@ -7,7 +7,7 @@ for tool in privnuma numactl; do
     for opt in N C; do
         name=$tool-cpubind-$opt
         [ "$tool" = numactl ] || have_privnuma "$name" || continue
-        run $tool -$opt 1 workload 16
+        run $tool -$opt 1 workload 64
         begin "$name"
         want_rc 0
         want_cpu 1
@@ -18,7 +18,7 @@ done
 name=privnuma-cpunodebind-memory-only
 if have_privnuma "$name"; then
     m=$(marker)
-    run privnuma -N 2 workload 16 "$m"
+    run privnuma -N 2 workload 64 "$m"
     begin "$name"
     want_rc 2
     want_err_has "^privnuma:"
