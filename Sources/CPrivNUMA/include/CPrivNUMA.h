@@ -1,0 +1,53 @@
+#ifndef C_PRIVNUMA_H
+#define C_PRIVNUMA_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Memory policy modes and flags. Some system headers lack the newer ones. */
+#define CPrivNUMA_MPOL_DEFAULT 0
+#define CPrivNUMA_MPOL_PREFERRED 1
+#define CPrivNUMA_MPOL_BIND 2
+#define CPrivNUMA_MPOL_INTERLEAVE 3
+#define CPrivNUMA_MPOL_LOCAL 4
+#define CPrivNUMA_MPOL_PREFERRED_MANY 5
+#define CPrivNUMA_MPOL_WEIGHTED_INTERLEAVE 6
+
+#define CPrivNUMA_MPOL_F_STATIC_NODES (1 << 15)
+#define CPrivNUMA_MPOL_F_RELATIVE_NODES (1 << 14)
+#define CPrivNUMA_MPOL_F_NUMA_BALANCING (1 << 13)
+#define CPrivNUMA_MPOL_F_MEMS_ALLOWED (1 << 2)
+#define CPrivNUMA_MPOL_MF_MOVE_ALL (1 << 2)
+
+/* Each wrapper returns the syscall's result; on failure -1 with errno set. */
+int CPrivNUMA_errno(void);
+long CPrivNUMA_set_mempolicy(int mode, const unsigned long *nodemask,
+                             unsigned long maxnode);
+long CPrivNUMA_get_mempolicy(int *mode, unsigned long *nodemask,
+                             unsigned long maxnode, void *addr,
+                             unsigned long flags);
+long CPrivNUMA_mbind(void *addr, unsigned long len, int mode,
+                     const unsigned long *nodemask, unsigned long maxnode,
+                     unsigned int flags);
+long CPrivNUMA_migrate_pages(int pid, unsigned long maxnode,
+                             const unsigned long *old_nodes,
+                             const unsigned long *new_nodes);
+long CPrivNUMA_move_pages(int pid, unsigned long count, void **pages,
+                          const int *nodes, int *status, int flags);
+int CPrivNUMA_sched_setaffinity(int pid, size_t setsize,
+                                const unsigned long *mask);
+int CPrivNUMA_sched_getaffinity(int pid, size_t setsize, unsigned long *mask);
+int CPrivNUMA_execvp(const char *file, char *const argv[]);
+unsigned long CPrivNUMA_at_secure(void);
+/* Sets real, effective and saved ids to the given ones (setresgid, then setresuid). */
+int CPrivNUMA_set_all_ids(uid_t uid, gid_t gid);
+
+/* Capabilities (libcap). `which` bits: 1 CAP_DAC_OVERRIDE, 2 CAP_SYS_NICE,
+   4 CAP_SYS_ADMIN. Raise/lower act on the effective set only. */
+int CPrivNUMA_cap_permitted(unsigned int which);
+int CPrivNUMA_cap_raise(unsigned int which);
+int CPrivNUMA_cap_lower_effective(void);
+/* Clears permitted, effective, inheritable and ambient sets. */
+int CPrivNUMA_cap_drop_all(void);
+
+#endif

@@ -1,0 +1,94 @@
+/// The command line: which command runs, with what options. `privnuma`'s executable hands
+/// its arguments here and exits with the result.
+public enum CLI {
+  public static let version = "0.1.0"
+
+  /// Subcommands, recognised only as the first argument.
+  public static let commands: [(name: String, summary: String)] = [
+    ("show", "this process's policy and CPU binding"),
+    ("hardware", "nodes, CPUs, memory, distances; private nodes marked"),
+    ("nodes", "the private nodes and whether you may use them"),
+    ("check", "whether you may use NODES with a policy (exit 0 or the refusal)"),
+    ("explain", "the plan for a launch, without running it"),
+  ]
+
+  /// Runs privnuma; returns the exit status (a launch that succeeds does not return).
+  public static func main(_ arguments: [String], environment: Environment = .current()) -> Int32 {
+    let args = arguments.dropFirst()
+    let result = run(args, environment)
+    switch result {
+    case .success(let code): return code
+    case .failure(let failure):
+      Diagnostics.error(failure.message)
+      return failure.exitCode
+    }
+  }
+
+  static func run(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
+    guard let first = args.first else {
+      Diagnostics.writeAll(2, Help.usage)
+      return .failure(.usage("no command or options given; see 'privnuma --help'"))
+    }
+    let rest = args.dropFirst()
+    switch first {
+    case "show": return Queries.show(rest, environment)
+    case "hardware": return Queries.hardware(rest, environment)
+    case "nodes": return Queries.nodes(rest, environment)
+    case "check": return Queries.check(rest, environment)
+    case "explain": return Queries.explain(rest, environment)
+    case "help": return Help.run(rest)
+    default: break
+    }
+    guard first.hasPrefix("-") else {
+      return .failure(.usage("unknown command '\(first)'; to run a program, put options first (privnuma -m 0 \(first)) or use 'privnuma -- \(first)'"))
+    }
+    return launch(args, environment)
+  }
+
+  static func launch(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
+    let request: LaunchRequest
+    do { request = try OptionParser.launchRequest(args) } catch { return .failure(error) }
+    if let query = request.query { return runQueryOption(query, request, environment) }
+    environment.reportIgnoredOverrides()
+    let plan: LaunchPlan
+    do { plan = try Launch.makePlan(request, environment) } catch { return .failure(error) }
+    if !request.quiet {
+      for warning in plan.warnings { Diagnostics.warning(warning) }
+      for advice in plan.advice { Diagnostics.warning(advice) }
+    }
+    let launcher = Launcher(kernel: environment.kernel, privilege: environment.privilege)
+    return .failure(launcher.launch(plan))
+  }
+
+  /// `-s`, `-H`, `--help`, `--version` given as options.
+  static func runQueryOption(_ query: String, _ request: LaunchRequest, _ environment: Environment) -> Result<Int32, Failure> {
+    var rest = ArraySlice(request.command)
+    if let registry = request.registry { rest = ["--registry", registry] + rest }
+    switch query {
+    case "show": return Queries.show(rest, environment)
+    case "hardware": return Queries.hardware(rest, environment)
+    case "version":
+      Diagnostics.output("privnuma \(version)\n")
+      return .success(0)
+    default:
+      Diagnostics.output(Help.text)
+      return .success(0)
+    }
+  }
+}
+
+/// Building a launch plan from a request: shared by launching and `explain`.
+enum Launch {
+  static func makePlan(_ request: LaunchRequest, _ environment: Environment) throws(Failure) -> LaunchPlan {
+    let machine = try environment.loadMachine(registry: request.registry)
+    let status = try environment.processStatus()
+    return Planner(
+      machine: machine, identity: environment.identity, names: environment.names, status: status,
+      kernelRelease: environment.kernel.release
+    ).plan(request)
+  }
+
+  static func plan(_ request: LaunchRequest, _ environment: Environment) -> Result<LaunchPlan, Failure> {
+    do { return .success(try makePlan(request, environment)) } catch { return .failure(error) }
+  }
+}

@@ -1,0 +1,73 @@
+import Glibc
+
+/// The process's surroundings: where to read the machine from, who is asking, with what rights.
+/// Environment overrides are honoured only without privilege (DESIGN §4).
+public struct Environment {
+  public var roots: Roots
+  public var privilege: Privilege
+  public var identity: Identity
+  public var names: NameService
+  public var kernel: Kernel
+  /// Overrides that were set but ignored because privnuma runs with privilege.
+  public var ignoredOverrides: [String] = []
+
+  public static let overrideVariables = ["PRIVNUMA_SYSFS", "PRIVNUMA_PROC", "PRIVNUMA_CGROUP", "PRIVNUMA_REGISTRY"]
+
+  public init(roots: Roots, privilege: Privilege, identity: Identity, names: NameService, kernel: Kernel) {
+    self.roots = roots
+    self.privilege = privilege
+    self.identity = identity
+    self.names = names
+    self.kernel = kernel
+  }
+
+  /// The real process environment.
+  public static func current() -> Environment {
+    let privilege = Privilege.current()
+    var roots = Roots.system
+    var ignored: [String] = []
+    for name in overrideVariables {
+      guard let value = getenv(name).map({ String(cString: $0) }), !value.isEmpty else { continue }
+      if privilege.elevated {
+        ignored.append(name)
+        continue
+      }
+      switch name {
+      case "PRIVNUMA_SYSFS": roots.sysfs = value
+      case "PRIVNUMA_PROC": roots.proc = value
+      case "PRIVNUMA_CGROUP": roots.cgroup = value
+      default: roots.registry = value
+      }
+    }
+    var environment = Environment(
+      roots: roots, privilege: privilege, identity: .current(), names: .system, kernel: SystemKernel())
+    environment.ignoredOverrides = ignored
+    return environment
+  }
+
+  /// Says once which overrides were ignored, so nobody wonders why they had no effect.
+  func reportIgnoredOverrides() {
+    if !ignoredOverrides.isEmpty {
+      Diagnostics.warning("ignoring \(ignoredOverrides.joined(separator: ", ")): privnuma runs with privilege")
+    }
+  }
+
+  /// Loads the machine, with the registry held to the privileged rules when needed.
+  func loadMachine(registry: String? = nil) throws(Failure) -> Machine {
+    var roots = roots
+    if let registry { roots.registry = registry }
+    return try Machine.load(roots: roots, secureRegistry: privilege.elevated)
+  }
+
+  /// The same, for the query commands that compose Results.
+  func machine(registry: String? = nil) -> Result<Machine, Failure> {
+    do { return .success(try loadMachine(registry: registry)) } catch { return .failure(error) }
+  }
+
+  func processStatus() throws(Failure) -> ProcessStatus {
+    switch ProcessStatus.read(proc: roots.proc) {
+    case .success(let status): return status
+    case .failure(let error): throw .system("cannot read \(roots.proc)/self/status: \(error)")
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import Glibc
+
+/// Small, Foundation-free file access: the launch path reads a handful of sysfs and proc files.
+enum FileSystem {
+  /// The whole file as text; sysfs and proc files are small, so one buffer usually suffices.
+  static func read(_ path: String) -> Result<String, Errno> {
+    readBytes(path).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// The whole file as bytes: the launch path parses sysfs and proc without building Strings.
+  static func readBytes(_ path: String) -> Result<[UInt8], Errno> {
+    let fd = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
+    guard case .success(let descriptor) = fd else {
+      if case .failure(let error) = fd { return .failure(error) }
+      return .failure(.invalidArgument)
+    }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 8192)
+    while true {
+      let got = chunk.withUnsafeMutableBytes { buffer in
+        retryingOnInterrupt { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+      }
+      switch got {
+      case .failure(let error): return .failure(error)
+      case .success(0): return .success(bytes)
+      case .success(let n): bytes.append(contentsOf: chunk[0..<n])
+      }
+    }
+  }
+
+  /// The file's text, or nil when it cannot be read (absent files are normal in sysfs).
+  static func readIfPresent(_ path: String) -> String? {
+    if case .success(let text) = read(path) { return text }
+    return nil
+  }
+
+  static func bytesIfPresent(_ path: String) -> [UInt8]? {
+    if case .success(let bytes) = readBytes(path) { return bytes }
+    return nil
+  }
+
+  /// Names in a directory, without `.` and `..`, sorted by byte order.
+  static func list(_ path: String) -> Result<[String], Errno> {
+    guard let dir = opendir(path) else { return .failure(.current) }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return .success(names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+  }
+
+  static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+  /// Ownership and mode of a path, without following a final symlink.
+  struct Status {
+    var owner: UInt32
+    var group: UInt32
+    var mode: UInt32
+    var isSymlink: Bool { mode & S_IFMT == S_IFLNK }
+    var isDirectory: Bool { mode & S_IFMT == S_IFDIR }
+    var isRegular: Bool { mode & S_IFMT == S_IFREG }
+    var writableByOthers: Bool { mode & (S_IWGRP | S_IWOTH) != 0 }
+  }
+
+  static func status(_ path: String) -> Result<Status, Errno> {
+    var info = stat()
+    if lstat(path, &info) != 0 { return .failure(.current) }
+    return .success(Status(owner: info.st_uid, group: info.st_gid, mode: info.st_mode))
+  }
+
+  /// Writes `text` to an existing file (sysfs and cgroup control files).
+  static func write(_ text: String, to path: String) -> Result<Void, Errno> {
+    let fd = retryingOnInterrupt { open(path, O_WRONLY | O_CLOEXEC) }
+    guard case .success(let descriptor) = fd else {
+      if case .failure(let error) = fd { return .failure(error) }
+      return .failure(.invalidArgument)
+    }
+    defer { close(descriptor) }
+    var bytes = Array(text.utf8)
+    let written = bytes.withUnsafeMutableBytes { buffer in
+      retryingOnInterrupt { Glibc.write(descriptor, buffer.baseAddress, buffer.count) }
+    }
+    switch written {
+    case .failure(let error): return .failure(error)
+    case .success: return .success(())
+    }
+  }
+
+  static func makeDirectory(_ path: String) -> Result<Void, Errno> {
+    if mkdir(path, 0o755) != 0 {
+      let error = Errno.current
+      if error.rawValue == EEXIST { return .success(()) }
+      return .failure(error)
+    }
+    return .success(())
+  }
+}
+
+/// Where privnuma reads the machine from; tests point these at fixture trees.
+public struct Roots: Sendable {
+  public var sysfs: String
+  public var proc: String
+  public var cgroup: String
+  public var registry: String
+
+  public static let system = Roots(
+    sysfs: "/sys", proc: "/proc", cgroup: "/sys/fs/cgroup", registry: "/etc/privnuma/nodes.d")
+
+  public init(sysfs: String, proc: String, cgroup: String, registry: String) {
+    self.sysfs = sysfs
+    self.proc = proc
+    self.cgroup = cgroup
+    self.registry = registry
+  }
+
+  var nodeDirectory: String { sysfs + "/devices/system/node" }
+}

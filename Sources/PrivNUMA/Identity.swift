@@ -1,0 +1,122 @@
+import CPrivNUMA
+import Glibc
+
+/// Who is asking: the real ids, which the rules are checked against even under setuid.
+public struct Identity: Sendable, Equatable {
+  public var uid: UInt32
+  public var gid: UInt32
+  /// The primary and every supplementary group.
+  /// An array, not a Set: hashing types costs start-up time on the launch path.
+  public var groups: [UInt32]
+  public var userName: String?
+
+  public init(uid: UInt32, gid: UInt32, groups: [UInt32], userName: String?) {
+    self.uid = uid
+    self.gid = gid
+    self.groups = groups
+    self.userName = userName
+  }
+
+  /// The calling process's real uid and gid and its supplementary groups.
+  public static func current() -> Identity {
+    let uid = getuid()
+    let gid = getgid()
+    var groups: [UInt32] = [gid]
+    let count = getgroups(0, nil)
+    if count > 0 {
+      var list = [gid_t](repeating: 0, count: Int(count))
+      let got = getgroups(count, &list)
+      if got > 0 { groups.append(contentsOf: list[0..<Int(got)]) }
+    }
+    // The name is looked up only when a message needs it: NSS is slow on the launch path.
+    return Identity(uid: uid, gid: gid, groups: groups, userName: nil)
+  }
+
+  /// The identity of another user (for `migrate`, whose rules apply to the target's owner).
+  public static func of(uid: UInt32) -> Identity {
+    let name = userName(uid: uid)
+    var gid: UInt32 = 0
+    var groups: [UInt32] = []
+    if let name, let entry = getpwnam(name) {
+      gid = entry.pointee.pw_gid
+      var count: Int32 = 64
+      var list = [gid_t](repeating: 0, count: Int(count))
+      if getgrouplist(name, gid, &list, &count) < 0 {
+        list = [gid_t](repeating: 0, count: Int(count))
+        _ = getgrouplist(name, gid, &list, &count)
+      }
+      groups.append(contentsOf: list.prefix(Int(count)))
+    }
+    groups.append(gid)
+    return Identity(uid: uid, gid: gid, groups: groups, userName: name)
+  }
+
+  static func userName(uid: UInt32) -> String? {
+    guard let entry = getpwuid(uid) else { return nil }
+    return String(cString: entry.pointee.pw_name)
+  }
+
+  public var displayName: String {
+    (userName ?? Identity.userName(uid: uid)).map { "\($0) (uid \(uid))" } ?? "uid \(uid)"
+  }
+}
+
+/// Resolves user and group names through NSS, so LDAP and SSSD names work; injectable for tests.
+public struct NameService: Sendable {
+  public var userID: @Sendable (String) -> UInt32?
+  public var groupID: @Sendable (String) -> UInt32?
+
+  public init(userID: @escaping @Sendable (String) -> UInt32?, groupID: @escaping @Sendable (String) -> UInt32?) {
+    self.userID = userID
+    self.groupID = groupID
+  }
+
+  public static let system = NameService(
+    userID: { name in
+      if let id = UInt32(name) { return id }
+      return getpwnam(name).map { $0.pointee.pw_uid }
+    },
+    groupID: { name in
+      if let id = UInt32(name) { return id }
+      return getgrnam(name).map { $0.pointee.gr_gid }
+    })
+}
+
+/// Whether privnuma runs with more rights than its caller, which changes what it trusts.
+public struct Privilege: Sendable {
+  /// AT_SECURE, or real and effective ids differ (setuid, setgid or file capabilities).
+  public var elevated: Bool
+
+  public static func current() -> Privilege {
+    Privilege(elevated: CPrivNUMA_at_secure() != 0 || getuid() != geteuid() || getgid() != getegid())
+  }
+}
+
+/// The registry's access rule for one node and one caller.
+public enum Access {
+  public struct Decision: Equatable, Sendable {
+    public var allowed: Bool
+    /// Why, in words fit for `nodes` and refusals.
+    public var reason: String
+  }
+
+  public static func decide(_ node: PrivateNode, for identity: Identity, names: NameService = .system) -> Decision {
+    if node.allowUsers == nil && node.allowGroups == nil {
+      return Decision(allowed: true, reason: "no AllowUsers or AllowGroups: everyone may use it")
+    }
+    for user in node.allowUsers ?? [] where names.userID(user) == identity.uid {
+      return Decision(allowed: true, reason: "AllowUsers lists \(user)")
+    }
+    for group in node.allowGroups ?? [] {
+      if let gid = names.groupID(group), identity.groups.contains(gid) {
+        return Decision(allowed: true, reason: "member of group \(group) (AllowGroups)")
+      }
+    }
+    var rule: [String] = []
+    if let users = node.allowUsers { rule.append("AllowUsers=" + users.joined(separator: " ")) }
+    if let groups = node.allowGroups { rule.append("AllowGroups=" + groups.joined(separator: " ")) }
+    return Decision(
+      allowed: false,
+      reason: "\(identity.displayName) is not allowed (\(rule.joined(separator: ", ")))")
+  }
+}

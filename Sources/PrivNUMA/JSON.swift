@@ -1,0 +1,92 @@
+/// A JSON value, written by hand so queries need no Foundation.
+public indirect enum JSON: Equatable, Sendable {
+  case null
+  case bool(Bool)
+  case int(Int)
+  case uint(UInt64)
+  case string(String)
+  case array([JSON])
+  /// Keys keep their order so output is stable and reads like the documentation.
+  case object([(String, JSON)])
+
+  public static func == (lhs: JSON, rhs: JSON) -> Bool { lhs.rendered() == rhs.rendered() }
+
+  public static func nodes(_ set: IDSet) -> JSON { .array(set.map { .int($0) }) }
+
+  /// Pretty output with two-space indentation, ending without a newline.
+  public func rendered(indent: Int = 0, pretty: Bool = true) -> String {
+    var out = ""
+    write(to: &out, indent: indent, pretty: pretty)
+    return out
+  }
+
+  func write(to out: inout String, indent: Int, pretty: Bool) {
+    switch self {
+    case .null: out += "null"
+    case .bool(let value): out += value ? "true" : "false"
+    case .int(let value): out += String(value)
+    case .uint(let value): out += String(value)
+    case .string(let value): JSON.quote(value, into: &out)
+    case .array(let items):
+      if items.isEmpty {
+        out += "[]"
+        return
+      }
+      // Arrays of plain numbers stay on one line: node and cpu lists read better that way.
+      let flat = items.allSatisfy { if case .int = $0 { return true } else { return false } }
+      if flat || !pretty {
+        out += "["
+        for (index, item) in items.enumerated() {
+          if index > 0 { out += pretty ? ", " : "," }
+          item.write(to: &out, indent: indent, pretty: pretty)
+        }
+        out += "]"
+        return
+      }
+      out += "[\n"
+      for (index, item) in items.enumerated() {
+        out += String(repeating: " ", count: indent + 2)
+        item.write(to: &out, indent: indent + 2, pretty: pretty)
+        out += index == items.count - 1 ? "\n" : ",\n"
+      }
+      out += String(repeating: " ", count: indent) + "]"
+    case .object(let members):
+      if members.isEmpty {
+        out += "{}"
+        return
+      }
+      out += pretty ? "{\n" : "{"
+      for (index, (key, value)) in members.enumerated() {
+        if pretty { out += String(repeating: " ", count: indent + 2) }
+        JSON.quote(key, into: &out)
+        out += pretty ? ": " : ":"
+        value.write(to: &out, indent: indent + 2, pretty: pretty)
+        if index < members.count - 1 { out += "," }
+        if pretty { out += "\n" }
+      }
+      if pretty { out += String(repeating: " ", count: indent) }
+      out += "}"
+    }
+  }
+
+  static func quote(_ text: String, into out: inout String) {
+    out += "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if scalar.value < 0x20 {
+          let hex = String(scalar.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    out += "\""
+  }
+}

@@ -1,0 +1,38 @@
+/// Everything a launch will do, decided before any of it is done, so that `explain` can show
+/// it and a launch never stops half-way.
+public struct LaunchPlan: Sendable {
+  /// One rule the request was held against, and its verdict.
+  public struct Check: Sendable, Equatable {
+    public var name: String
+    public var passed: Bool
+    public var detail: String
+  }
+
+  /// The policy to set, or nil to leave the inherited one.
+  public var policy: MemoryPolicy?
+  /// The option that asked for the policy, e.g. `membind`.
+  public var policyOption: String?
+  public var cpus: CPUSet?
+  /// Absolute path of the opt-in cgroup to join first (cpuset backend).
+  public var cgroup: String?
+  /// Private nodes the policy names.
+  public var privateNodes: NodeSet = NodeSet()
+  public var checks: [Check] = []
+  public var advice: [String] = []
+  public var warnings: [String] = []
+  public var command: [String] = []
+  /// The first refusal; a plan with a failure is never applied.
+  public var failure: Failure?
+
+  public init() {}
+
+  mutating func pass(_ name: String, _ detail: String) {
+    checks.append(Check(name: name, passed: true, detail: detail))
+  }
+
+  /// Records a failed check; the first failure decides the exit code.
+  mutating func fail(_ name: String, _ failure: Failure) {
+    checks.append(Check(name: name, passed: false, detail: failure.message))
+    if self.failure == nil { self.failure = failure }
+  }
+}

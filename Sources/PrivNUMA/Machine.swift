@@ -1,0 +1,77 @@
+/// Everything privnuma knows about this machine: sysfs, the cpuset, and the private nodes
+/// from the kernel and the registry, merged.
+public struct Machine: Sendable {
+  public let roots: Roots
+  public let topology: Topology
+  /// Private nodes by id, in id order.
+  public let privateNodes: [PrivateNode]
+  /// Set when the process runs with privilege and environment overrides were ignored.
+  public var ignoredOverrides: [String] = []
+
+  public init(roots: Roots, topology: Topology, declared: [PrivateNode]) {
+    self.roots = roots
+    self.topology = topology
+    self.privateNodes = Machine.merge(topology: topology, declared: declared)
+  }
+
+  /// Reads sysfs and the registry under `roots`. Typed throws rather than Result: generic
+  /// Result types cost metadata look-ups at start-up on the launch path.
+  public static func load(roots: Roots, secureRegistry: Bool) throws(Failure) -> Machine {
+    let topology = Topology(roots: roots)
+    switch Registry.load(directory: roots.registry, secure: secureRegistry) {
+    case .success(let declared): return Machine(roots: roots, topology: topology, declared: declared)
+    case .failure(let failure): throw failure
+    }
+  }
+
+  /// Joins the registry's declarations with what the kernel says, and notes where they differ.
+  static func merge(topology: Topology, declared: [PrivateNode]) -> [PrivateNode] {
+    let kernelPrivate = topology.kernelPrivate ?? NodeSet()
+    var merged: [PrivateNode] = []
+    for var node in declared {
+      let source = node.source ?? "the registry"
+      node.kernelPrivate = kernelPrivate.contains(node.id)
+      if !topology.online.contains(node.id) {
+        node.kernelBindable = false
+        node.disagreements.append("declared in \(source) but the kernel has no online node \(node.id)")
+      } else if node.kernelPrivate {
+        node.kernelBindable = topology.withMemory.contains(node.id)
+      } else {
+        node.kernelBindable = topology.withMemory.contains(node.id)
+      }
+      if node.capabilities.contains(.mempolicy) && node.kernelBindable == false && topology.online.contains(node.id) {
+        node.disagreements.append(
+          "\(source) allows memory policies but the kernel does not (node \(node.id) is not in has_memory)")
+      }
+      merged.append(node)
+    }
+    for id in kernelPrivate where !merged.contains(where: { $0.id == id }) {
+      let bindable = topology.withMemory.contains(id)
+      // Without a registry entry, the only capability we can infer is whether policies may name it.
+      merged.append(PrivateNode(
+        id: id, label: "node\(id)", capabilities: bindable ? [.migration, .mempolicy] : [],
+        kernelPrivate: true, kernelBindable: bindable))
+    }
+    return merged.sorted { $0.id < $1.id }
+  }
+
+  public var privateSet: NodeSet { NodeSet(privateNodes.map(\.id)) }
+
+  /// Online nodes with memory that are not private: what `all` and `!` range over.
+  public var generalNodes: NodeSet {
+    topology.withMemory.intersection(topology.online).subtracting(privateSet)
+  }
+
+  public func privateNode(_ id: Int) -> PrivateNode? { privateNodes.first { $0.id == id } }
+
+  /// Label to node id, for the NODES grammar.
+  public var labels: [(label: String, id: Int)] { privateNodes.map { ($0.label, $0.id) } }
+
+  /// The NODES context for a caller.
+  public func nodeContext(memsAllowed: NodeSet, identity: Identity, names: NameService, ignoreCpuset: Bool) -> NodeContext {
+    let usable = NodeSet(privateNodes.filter { Access.decide($0, for: identity, names: names).allowed }.map(\.id))
+    return NodeContext(
+      present: topology.online, general: generalNodes, memsAllowed: memsAllowed,
+      privateNodes: privateSet, usablePrivate: usable, labels: labels, ignoreCpuset: ignoreCpuset)
+  }
+}

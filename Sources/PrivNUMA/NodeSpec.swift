@@ -1,0 +1,208 @@
+import Glibc
+
+/// What the NODES grammar is resolved against: the machine, the cpuset and the registry.
+public struct NodeContext: Sendable {
+  /// Nodes online.
+  public var present: NodeSet
+  /// General nodes: present with memory, not private. `all` and `!` range over these.
+  public var general: NodeSet
+  /// The cpuset's `Mems_allowed`; `all` and `+` are relative to it.
+  public var memsAllowed: NodeSet
+  /// Every private node, whether or not this caller may use it.
+  public var privateNodes: NodeSet
+  /// Private nodes this caller may use: what the word `private` means.
+  public var usablePrivate: NodeSet
+  /// Registry labels (and `node<N>` for unlabelled kernel private nodes).
+  /// An array rather than a Dictionary: hashing costs start-up time on the launch path.
+  public var labels: [(label: String, id: Int)]
+  /// `-a`: resolve `all` without the cpuset.
+  public var ignoreCpuset: Bool
+  /// Reads an environment variable (for `rank:`); injectable for tests.
+  public var environment: @Sendable (String) -> String?
+
+  public init(
+    present: NodeSet, general: NodeSet, memsAllowed: NodeSet, privateNodes: NodeSet = NodeSet(),
+    usablePrivate: NodeSet = NodeSet(), labels: [(label: String, id: Int)] = [], ignoreCpuset: Bool = false,
+    environment: @escaping @Sendable (String) -> String? = NodeContext.processEnvironment
+  ) {
+    self.present = present
+    self.general = general
+    self.memsAllowed = memsAllowed
+    self.privateNodes = privateNodes
+    self.usablePrivate = usablePrivate
+    self.labels = labels
+    self.ignoreCpuset = ignoreCpuset
+    self.environment = environment
+  }
+
+  public static let processEnvironment: @Sendable (String) -> String? = { name in
+    getenv(name).map { String(cString: $0) }
+  }
+
+  /// The variables that give a process's rank on its machine, in the order they are tried.
+  public static let localRankVariables = ["SLURM_LOCALID", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID"]
+}
+
+/// Words with a meaning in NODES; a registry label may not be one of them.
+public let nodeKeywords: [String] = ["all", "private", "rank", "local", "none", "current"]
+
+/// Parses NODES (DESIGN §5): `0,2-3`, labels, `all`, `private`, `!NODES`, `+NODES`, `rank:LIST`.
+public enum NodeSpec {
+  public static func parse(_ text: String, in context: NodeContext) -> Result<NodeSet, Failure> {
+    if text.isEmpty { return .failure(.usage("empty node list; give node numbers (e.g. 0,2-3), a label, 'all' or 'private'")) }
+    if text.hasPrefix("rank:") { return parseRank(String(text.dropFirst(5)), in: context) }
+    if text.hasPrefix("!") {
+      let rest = String(text.dropFirst())
+      if rest == "all" { return .failure(.usage("'!all' excludes every node; name the nodes to use instead")) }
+      return parse(rest, in: context).flatMap { excluded in
+        let result = context.general.subtracting(excluded)
+        if result.isEmpty {
+          return .failure(.usage("'\(text)' leaves no node: it excludes every general node (\(context.general.listDescription))"))
+        }
+        return .success(result)
+      }
+    }
+    if text.hasPrefix("+") { return parseRelative(String(text.dropFirst()), in: context) }
+
+    let items = text.split(separator: ",", omittingEmptySubsequences: false)
+    var result = NodeSet()
+    for item in items {
+      if item.isEmpty {
+        return .failure(.usage("'\(text)' has an empty entry; remove the extra comma"))
+      }
+      if item == "all" || item == "private", items.count > 1 {
+        return .failure(.usage("'\(text)': '\(item)' cannot be combined with other nodes"))
+      }
+      switch parseItem(String(item), in: context) {
+      case .success(let nodes): result = result.union(nodes)
+      case .failure(let failure): return .failure(failure)
+      }
+    }
+    if result.isEmpty { return .failure(.usage("'\(text)' names no node")) }
+    return .success(result)
+  }
+
+  static func parseItem(_ item: String, in context: NodeContext) -> Result<NodeSet, Failure> {
+    if item == "all" {
+      let all = context.ignoreCpuset ? context.general : context.general.intersection(context.memsAllowed)
+      if all.isEmpty {
+        return .failure(.usage("'all' is empty: no general node is in this cpuset (\(context.memsAllowed.listDescription)); use -a to ignore the cpuset"))
+      }
+      return .success(all)
+    }
+    if item == "private" {
+      if context.usablePrivate.isEmpty {
+        if context.privateNodes.isEmpty {
+          return .failure(.usage("'private': this machine has no private node"))
+        }
+        return .failure(.refused("'private': none of the private nodes (\(context.privateNodes.listDescription)) may be used by you; see 'privnuma nodes'"))
+      }
+      return .success(context.usablePrivate)
+    }
+    if let entry = context.labels.first(where: { $0.label == item }) {
+      return .success(NodeSet([entry.id]))
+    }
+    if let first = item.first, first.isASCII, first.isNumber {
+      return parseRange(item, existing: context.present, what: "node").map { $0 }
+    }
+    var known = context.labels.map(\.label).sorted().joined(separator: ", ")
+    if known.isEmpty { known = "none declared" }
+    return .failure(.usage("'\(item)' is not a node number, range, label or keyword (labels: \(known))"))
+  }
+
+  /// `+N,M-K`: indices into the cpuset's nodes, numactl's relative form.
+  static func parseRelative(_ text: String, in context: NodeContext) -> Result<NodeSet, Failure> {
+    let allowed = Array(context.memsAllowed)
+    let indices = IDSet(0..<allowed.count)
+    return parseNumbers(text, existing: indices, what: "cpuset-relative node").flatMap { picked in
+      .success(NodeSet(picked.map { allowed[$0] }))
+    }
+  }
+
+  /// `rank:A,B,...`: entry number <local rank>; each entry is itself NODES without commas.
+  static func parseRank(_ text: String, in context: NodeContext) -> Result<NodeSet, Failure> {
+    let entries = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    if text.isEmpty || entries.contains(where: \.isEmpty) {
+      return .failure(.usage("'rank:\(text)' needs a comma list of nodes, one per local rank, e.g. rank:2,3"))
+    }
+    var found: (String, String)?
+    for variable in NodeContext.localRankVariables {
+      if let value = context.environment(variable) {
+        found = (variable, value)
+        break
+      }
+    }
+    guard let (variable, value) = found else {
+      return .failure(.usage("'rank:\(text)' needs the local rank, but none of \(NodeContext.localRankVariables.joined(separator: ", ")) is set; run under srun or mpirun, or name the node directly"))
+    }
+    guard let rank = Int(value), rank >= 0 else {
+      return .failure(.usage("'rank:\(text)': \(variable)='\(value)' is not a rank number"))
+    }
+    guard rank < entries.count else {
+      return .failure(.usage("'rank:\(text)' has \(entries.count) entries but \(variable) is \(rank); give one node per local rank"))
+    }
+    return parse(entries[rank], in: context)
+  }
+
+  static func parseNumbers(_ text: String, existing: IDSet, what: String) -> Result<IDSet, Failure> {
+    if text.isEmpty { return .failure(.usage("empty \(what) list")) }
+    var result = IDSet()
+    for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+      if item.isEmpty { return .failure(.usage("'\(text)' has an empty entry; remove the extra comma")) }
+      switch parseRange(String(item), existing: existing, what: what) {
+      case .success(let ids): result = result.union(ids)
+      case .failure(let failure): return .failure(failure)
+      }
+    }
+    return .success(result)
+  }
+
+  /// `N` or `N-M`, decimal, every id existing.
+  static func parseRange(_ item: String, existing: IDSet, what: String) -> Result<IDSet, Failure> {
+    let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
+    func number(_ text: Substring) -> Int? {
+      guard !text.isEmpty, text.count <= 9, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+      return Int(text)
+    }
+    guard bounds.count <= 2, let low = number(bounds[0]), let high = bounds.count == 2 ? number(bounds[1]) : low
+    else {
+      return .failure(.usage("'\(item)' is not a \(what) number or range (decimal, e.g. 0 or 2-3)"))
+    }
+    guard low <= high else {
+      return .failure(.usage("'\(item)': the range runs backwards; write \(high)-\(low)"))
+    }
+    var result = IDSet()
+    for id in low...high {
+      guard existing.contains(id) else {
+        let list = existing.isEmpty ? "none" : existing.listDescription
+        return .failure(.usage("\(what) \(id) does not exist (this machine has \(what)s \(list))"))
+      }
+      result.insert(id)
+    }
+    return .success(result)
+  }
+}
+
+/// Parses CPUS for `-C`: numbers and ranges, `all`, `!` and `+` relative to the affinity.
+public enum CPUSpec {
+  public static func parse(_ text: String, present: CPUSet, allowed: CPUSet, ignoreCpuset: Bool) -> Result<CPUSet, Failure> {
+    if text.isEmpty { return .failure(.usage("empty CPU list; give CPU numbers, e.g. 0-3")) }
+    if text == "all" { return .success(ignoreCpuset ? present : allowed) }
+    if text.hasPrefix("!") {
+      return parse(String(text.dropFirst()), present: present, allowed: allowed, ignoreCpuset: ignoreCpuset)
+        .flatMap { excluded in
+          let result = present.subtracting(excluded)
+          return result.isEmpty ? .failure(.usage("'\(text)' leaves no CPU")) : .success(result)
+        }
+    }
+    if text.hasPrefix("+") {
+      let list = Array(allowed)
+      return NodeSpec.parseNumbers(String(text.dropFirst()), existing: IDSet(0..<list.count), what: "cpuset-relative cpu")
+        .map { CPUSet($0.map { list[$0] }) }
+    }
+    if text.contains("all") {
+      return .failure(.usage("'\(text)': 'all' cannot be combined with other CPUs"))
+    }
+    return NodeSpec.parseNumbers(text, existing: present, what: "cpu")
+  }
+}

@@ -1,0 +1,81 @@
+/// `privnuma nodes`: every private node, what it allows, and whether the caller may use it.
+struct NodesListing {
+  struct Row {
+    var node: PrivateNode
+    var memory: Topology.Memory?
+    var access: Access.Decision
+  }
+
+  var rows: [Row]
+
+  init(machine: Machine, identity: Identity, names: NameService) {
+    rows = machine.privateNodes.map {
+      Row(node: $0, memory: machine.topology.memory(of: $0.id), access: Access.decide($0, for: identity, names: names))
+    }
+  }
+
+  var text: String {
+    if rows.isEmpty {
+      return "no private nodes: the kernel lists none (has_private_memory) and the registry declares none\n"
+    }
+    let header = ["ID", "LABEL", "KIND", "BACKEND", "BINDABLE", "CAPABILITIES", "SIZE", "FREE", "RESERVE", "YOU"]
+    var table = [header]
+    for row in rows {
+      let node = row.node
+      table.append([
+        String(node.id), node.label, node.kind ?? "-", node.backend.rawValue, node.bindable ? "yes" : "no",
+        node.capabilities.words.isEmpty ? "-" : node.capabilities.words.joined(separator: ","),
+        row.memory.map { Format.bytes($0.total) } ?? "-", row.memory.map { Format.bytes($0.free) } ?? "-",
+        node.minFree.map(Format.bytes) ?? "-", (row.access.allowed ? "allowed: " : "denied: ") + row.access.reason,
+      ])
+    }
+    var widths = [Int](repeating: 0, count: header.count)
+    for line in table { for (index, cell) in line.enumerated() { widths[index] = max(widths[index], cell.count) } }
+    var out = ""
+    for line in table {
+      let cells = line.enumerated().map { index, cell in index == line.count - 1 ? cell : Format.padRight(cell, widths[index]) }
+      out += cells.joined(separator: "  ") + "\n"
+    }
+    for row in rows {
+      if row.node.backend == .none {
+        out += "warning: node \(row.node.id) (\(row.node.label)) is not fenced: nothing keeps other processes off it\n"
+      }
+      for disagreement in row.node.disagreements {
+        out += "warning: node \(row.node.id) (\(row.node.label)): \(disagreement)\n"
+      }
+    }
+    return out
+  }
+
+  /// Schema `privnuma.nodes/1`, documented in privnuma(1).
+  var json: JSON {
+    .object([
+      ("schema", .string("privnuma.nodes/1")),
+      (
+        "nodes",
+        .array(
+          rows.map { row in
+            let node = row.node
+            return .object([
+              ("id", .int(node.id)),
+              ("label", .string(node.label)),
+              ("kind", node.kind.map { .string($0) } ?? .null),
+              ("description", node.description.map { .string($0) } ?? .null),
+              ("backend", .string(node.backend.rawValue)),
+              ("bindable", .bool(node.bindable)),
+              ("kernel_private", .bool(node.kernelPrivate)),
+              ("capabilities", .array(node.capabilities.words.map { .string($0) })),
+              ("cgroup", node.cgroup.map { .string($0) } ?? .null),
+              ("memory_total", row.memory.map { .uint($0.total) } ?? .null),
+              ("memory_free", row.memory.map { .uint($0.free) } ?? .null),
+              ("min_free", node.minFree.map { .uint($0) } ?? .null),
+              ("source", node.source.map { .string($0) } ?? .null),
+              ("allowed", .bool(row.access.allowed)),
+              ("reason", .string(row.access.reason)),
+              ("disagreements", .array(node.disagreements.map { .string($0) })),
+            ])
+          })
+      ),
+    ])
+  }
+}

@@ -1,0 +1,255 @@
+/// One command-line option: the single table the parser, `--help`, the completions and the
+/// manual page test are all built from.
+public struct OptionSpec: Sendable {
+  public enum Group: String, Sendable, CaseIterable {
+    case policy = "Memory policy (one per launch)"
+    case cpu = "CPU binding"
+    case modifier = "Modifiers"
+    case general = "General"
+  }
+
+  public let long: String
+  public let short: Character?
+  /// The value's name in help text (`NODES`), or nil for a flag.
+  public let value: String?
+  public let group: Group
+  public let summary: String
+
+  public var spelling: String {
+    let longForm = "--" + long + (value.map { "=" + $0 } ?? "")
+    return short.map { "-\($0), " + longForm } ?? "    " + longForm
+  }
+}
+
+/// Launch options in the order `--help` lists them.
+public let launchOptions: [OptionSpec] = [
+  OptionSpec(long: "membind", short: "m", value: "NODES", group: .policy, summary: "allocate only on NODES (MPOL_BIND)"),
+  OptionSpec(long: "preferred", short: "p", value: "NODE", group: .policy, summary: "prefer NODE, fall back to others (MPOL_PREFERRED)"),
+  OptionSpec(long: "preferred-many", short: "P", value: "NODES", group: .policy, summary: "prefer NODES, fall back to others (MPOL_PREFERRED_MANY, Linux 5.15+)"),
+  OptionSpec(long: "interleave", short: "i", value: "NODES", group: .policy, summary: "interleave pages over NODES (MPOL_INTERLEAVE)"),
+  OptionSpec(long: "weighted-interleave", short: "w", value: "NODES", group: .policy, summary: "interleave by the kernel's node weights (Linux 6.9+)"),
+  OptionSpec(long: "localalloc", short: "l", value: nil, group: .policy, summary: "allocate on the node of the running CPU (MPOL_LOCAL)"),
+  OptionSpec(long: "cpunodebind", short: "N", value: "NODES", group: .cpu, summary: "run only on the CPUs of NODES"),
+  OptionSpec(long: "physcpubind", short: "C", value: "CPUS", group: .cpu, summary: "run only on CPUS"),
+  OptionSpec(long: "balancing", short: "b", value: nil, group: .modifier, summary: "let NUMA balancing move pages within the policy (MPOL_F_NUMA_BALANCING)"),
+  OptionSpec(long: "static", short: nil, value: nil, group: .modifier, summary: "keep the node numbers when the cpuset changes (MPOL_F_STATIC_NODES)"),
+  OptionSpec(long: "relative", short: nil, value: nil, group: .modifier, summary: "read node numbers relative to the cpuset (MPOL_F_RELATIVE_NODES)"),
+  OptionSpec(long: "all", short: "a", value: nil, group: .modifier, summary: "resolve 'all' without the cpuset"),
+  OptionSpec(long: "allow-unfenced", short: nil, value: nil, group: .modifier, summary: "use a private node that nothing fences (backend none)"),
+  OptionSpec(long: "quiet", short: "q", value: nil, group: .modifier, summary: "do not print advice before launching"),
+  OptionSpec(long: "registry", short: nil, value: "DIR", group: .general, summary: "read private-node declarations from DIR"),
+  OptionSpec(long: "show", short: "s", value: nil, group: .general, summary: "show this process's policy and binding (= privnuma show)"),
+  OptionSpec(long: "hardware", short: "H", value: nil, group: .general, summary: "show the machine's nodes (= privnuma hardware)"),
+  OptionSpec(long: "help", short: "h", value: nil, group: .general, summary: "show this help"),
+  OptionSpec(long: "version", short: "V", value: nil, group: .general, summary: "show the version"),
+]
+
+/// What a launch asks for, before anything is resolved against the machine.
+public struct LaunchRequest: Equatable, Sendable {
+  /// The memory policy and the option that asked for it (for messages).
+  public var mode: PolicyMode?
+  public var policyOption: String?
+  public var nodes: String?
+  public var cpuNodes: String?
+  public var cpus: String?
+  public var balancing = false
+  public var staticNodes = false
+  public var relativeNodes = false
+  public var ignoreCpuset = false
+  public var allowUnfenced = false
+  public var quiet = false
+  public var registry: String?
+  /// Set when the options ask for a query (`-s`, `-H`, `--help`, `--version`) rather than a launch.
+  public var query: String?
+  public var command: [String] = []
+
+  public init() {}
+}
+
+/// Options as given, and the words after them.
+public struct Scanned {
+  public var options: [ParsedOption]
+  public var rest: [String]
+}
+
+/// An option as given: its definition and its value, if it takes one.
+public struct ParsedOption {
+  public var spec: OptionSpec
+  public var value: String?
+}
+
+/// Options that turn the invocation into a query; the words after them belong to the query.
+let queryOptions: [String] = ["show", "hardware", "help", "version"]
+
+/// Reads options getopt-style: in order, stopping at the first word that is not an option.
+public enum OptionParser {
+  /// Finds an option by its long name, accepting an unambiguous prefix as getopt_long does.
+  static func lookup(long name: String, in table: [OptionSpec]) -> Result<OptionSpec, Failure> {
+    if let exact = table.first(where: { $0.long == name }) { return .success(exact) }
+    let matches = table.filter { $0.long.hasPrefix(name) }
+    if matches.count == 1 { return .success(matches[0]) }
+    if matches.isEmpty {
+      return .failure(.usage("unknown option '--\(name)'; see 'privnuma --help'"))
+    }
+    return .failure(.usage("option '--\(name)' is ambiguous: " + matches.map { "--" + $0.long }.joined(separator: ", ")))
+  }
+
+  /// Splits arguments into (option, value) pairs and the rest, following getopt's rules:
+  /// `--opt=V`, `--opt V`, `-oV`, `-o V`, clustered flags `-bl`, `--` ends options.
+  /// Typed throws rather than Result: generic Result types cost metadata look-ups at start-up.
+  public static func scanOptions(
+    _ arguments: ArraySlice<String>, table: [OptionSpec], stopAtFirstOperand: Bool = true,
+    stopAfter: [String] = []
+  ) throws(Failure) -> Scanned {
+    var options: [ParsedOption] = []
+    var operands: [String] = []
+    var index = arguments.startIndex
+    while index < arguments.endIndex {
+      let word = arguments[index]
+      index += 1
+      if word == "--" {
+        operands.append(contentsOf: arguments[index...])
+        break
+      }
+      if word.hasPrefix("--") {
+        let body = word.dropFirst(2)
+        let name: String
+        var value: String?
+        if let equals = body.firstIndex(of: "=") {
+          name = String(body[..<equals])
+          value = String(body[body.index(after: equals)...])
+        } else {
+          name = String(body)
+        }
+        let spec: OptionSpec
+        switch lookup(long: name, in: table) {
+        case .success(let found): spec = found
+        case .failure(let failure): throw failure
+        }
+        if spec.value == nil, value != nil {
+          throw .usage("option '--\(spec.long)' takes no value")
+        }
+        if spec.value != nil, value == nil {
+          guard index < arguments.endIndex else {
+            throw .usage("option '--\(spec.long)' needs a \(spec.value!) value")
+          }
+          value = arguments[index]
+          index += 1
+        }
+        options.append(ParsedOption(spec: spec, value: value))
+        if stopAfter.contains(spec.long) {
+          operands.append(contentsOf: arguments[index...])
+          break
+        }
+        continue
+      }
+      if word.hasPrefix("-"), word.count > 1 {
+        var letters = Substring(word.dropFirst())
+        while let letter = letters.first {
+          letters = letters.dropFirst()
+          guard let spec = table.first(where: { $0.short == letter }) else {
+            throw .usage("unknown option '-\(letter)'; see 'privnuma --help'")
+          }
+          if spec.value == nil {
+            options.append(ParsedOption(spec: spec, value: nil))
+            if stopAfter.contains(spec.long) {
+              // The query reads the rest of the words itself.
+              operands.append(contentsOf: (letters.isEmpty ? [] : ["-" + letters]) + arguments[index...])
+              return Scanned(options: options, rest: operands)
+            }
+            continue
+          }
+          if !letters.isEmpty {
+            options.append(ParsedOption(spec: spec, value: String(letters)))
+          } else if index < arguments.endIndex {
+            options.append(ParsedOption(spec: spec, value: arguments[index]))
+            index += 1
+          } else {
+            throw .usage("option '-\(letter)' needs a \(spec.value!) value")
+          }
+          break
+        }
+        continue
+      }
+      if stopAtFirstOperand {
+        operands.append(contentsOf: arguments[(index - 1)...])
+        break
+      }
+      operands.append(word)
+    }
+    return Scanned(options: options, rest: operands)
+  }
+
+  /// Parses launch options and the command that follows them.
+  public static func scan(
+    _ arguments: ArraySlice<String>, table: [OptionSpec], stopAtFirstOperand: Bool = true,
+    stopAfter: [String] = []
+  ) -> Result<Scanned, Failure> {
+    do {
+      return .success(
+        try scanOptions(arguments, table: table, stopAtFirstOperand: stopAtFirstOperand, stopAfter: stopAfter))
+    } catch { return .failure(error) }
+  }
+
+  /// `requireCommand` is false for `explain`, which may describe a launch without a command.
+  public static func launchRequest(_ arguments: ArraySlice<String>, requireCommand: Bool = true) throws(Failure) -> LaunchRequest {
+    let scanned = try scanOptions(arguments, table: launchOptions, stopAfter: queryOptions)
+    var request = LaunchRequest()
+    for option in scanned.options {
+      let (spec, value) = (option.spec, option.value)
+      let mode: PolicyMode?
+      switch spec.long {
+      case "membind": mode = .bind
+      case "preferred": mode = .preferred
+      case "preferred-many": mode = .preferredMany
+      case "interleave": mode = .interleave
+      case "weighted-interleave": mode = .weightedInterleave
+      case "localalloc": mode = .local
+      default: mode = nil
+      }
+      if let mode {
+        if let earlier = request.policyOption {
+          throw .usage("only one memory policy per launch: '--\(earlier)' and '--\(spec.long)' both given")
+        }
+        request.mode = mode
+        request.policyOption = spec.long
+        request.nodes = value
+        continue
+      }
+      switch spec.long {
+      case "cpunodebind", "physcpubind":
+        if request.cpuNodes != nil || request.cpus != nil {
+          throw .usage("CPU binding given twice ('--\(spec.long)'); give one of --cpunodebind or --physcpubind")
+        }
+        if spec.long == "cpunodebind" { request.cpuNodes = value } else { request.cpus = value }
+      case "balancing": request.balancing = true
+      case "static": request.staticNodes = true
+      case "relative": request.relativeNodes = true
+      case "all": request.ignoreCpuset = true
+      case "allow-unfenced": request.allowUnfenced = true
+      case "quiet": request.quiet = true
+      case "registry": request.registry = value
+      default: request.query = spec.long
+      }
+    }
+    request.command = scanned.rest
+    if request.query != nil { return request }
+    if request.staticNodes && request.relativeNodes {
+      throw .usage("--static and --relative exclude each other; give one")
+    }
+    if request.staticNodes || request.relativeNodes || request.balancing {
+      let flag = request.balancing ? "--balancing" : request.staticNodes ? "--static" : "--relative"
+      guard let mode = request.mode, mode.takesNodes else {
+        throw .usage("\(flag) modifies a memory policy with nodes; add one, e.g. --membind=NODES")
+      }
+    }
+    if request.command.isEmpty && requireCommand {
+      throw .usage("no command to run; write it after the options, e.g. 'privnuma -m 0 -- mycommand'")
+    }
+    return request
+  }
+
+  public static func parseLaunch(_ arguments: ArraySlice<String>, requireCommand: Bool = true) -> Result<LaunchRequest, Failure> {
+    do { return .success(try launchRequest(arguments, requireCommand: requireCommand)) } catch { return .failure(error) }
+  }
+}

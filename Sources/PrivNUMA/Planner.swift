@@ -1,0 +1,247 @@
+/// Turns a request into a plan: resolves NODES and CPUS, holds private nodes to the rules of
+/// DESIGN §6, and checks the kernel and cpuset can do it. Reads the machine, changes nothing.
+public struct Planner {
+  public var machine: Machine
+  public var identity: Identity
+  public var names: NameService
+  /// The caller's /proc/self/status (cpuset and affinity).
+  public var status: ProcessStatus
+  public var kernelRelease: String
+
+  public init(machine: Machine, identity: Identity, names: NameService, status: ProcessStatus, kernelRelease: String) {
+    self.machine = machine
+    self.identity = identity
+    self.names = names
+    self.status = status
+    self.kernelRelease = kernelRelease
+  }
+
+  public func plan(_ request: LaunchRequest) -> LaunchPlan {
+    var plan = LaunchPlan()
+    plan.command = request.command
+    plan.policyOption = request.policyOption
+    let context = machine.nodeContext(
+      memsAllowed: status.memsAllowed, identity: identity, names: names, ignoreCpuset: request.ignoreCpuset)
+
+    if let mode = request.mode {
+      resolvePolicy(mode, request, context, &plan)
+    }
+    if plan.failure == nil { resolveCPUs(request, context, &plan) }
+    if plan.failure == nil, let policy = plan.policy {
+      checkPrivateNodes(policy, request, &plan)
+      if plan.failure == nil { checkKernel(policy, &plan) }
+      if plan.failure == nil { checkCpuset(policy, request, &plan) }
+      if plan.failure == nil { adviseOn(policy, &plan) }
+    }
+    return plan
+  }
+
+  // MARK: - NODES and CPUS
+
+  func resolvePolicy(_ mode: PolicyMode, _ request: LaunchRequest, _ context: NodeContext, _ plan: inout LaunchPlan) {
+    let option = "--" + (request.policyOption ?? mode.name)
+    var flags: PolicyFlags = []
+    if request.staticNodes { flags.insert(.staticNodes) }
+    if request.relativeNodes { flags.insert(.relativeNodes) }
+    if request.balancing { flags.insert(.numaBalancing) }
+    guard mode.takesNodes else {
+      plan.policy = MemoryPolicy(mode: mode, flags: flags)
+      plan.pass("nodes", "\(option) takes no nodes")
+      return
+    }
+    let nodes: NodeSet
+    switch NodeSpec.parse(request.nodes ?? "", in: context) {
+    case .failure(let failure):
+      plan.fail("nodes", Failure(failure.kind, "\(option): \(failure.message)"))
+      return
+    case .success(let resolved): nodes = resolved
+    }
+    if mode == .preferred && nodes.count != 1 {
+      plan.fail("nodes", .usage("\(option) takes one node, but '\(request.nodes ?? "")' names \(nodes.count) (\(nodes)); use --preferred-many for several"))
+      return
+    }
+    let memoryless = nodes.subtracting(machine.topology.withMemory).subtracting(machine.privateSet)
+    if !memoryless.isEmpty {
+      plan.fail("nodes", .usage("\(option): node \(memoryless) has no memory; nodes with memory: \(machine.topology.withMemory)"))
+      return
+    }
+    plan.policy = MemoryPolicy(mode: mode, flags: flags, nodes: nodes)
+    plan.privateNodes = nodes.intersection(machine.privateSet)
+    plan.pass("nodes", "\(option) '\(request.nodes ?? "")' is node\(nodes.count == 1 ? "" : "s") \(nodes)")
+  }
+
+  func resolveCPUs(_ request: LaunchRequest, _ context: NodeContext, _ plan: inout LaunchPlan) {
+    if let text = request.cpuNodes {
+      switch NodeSpec.parse(text, in: context) {
+      case .failure(let failure):
+        plan.fail("cpus", Failure(failure.kind, "--cpunodebind: \(failure.message)"))
+      case .success(let nodes):
+        let cpuless = nodes.filter { machine.topology.cpus(of: $0).isEmpty }
+        if !cpuless.isEmpty {
+          let withCPUs = machine.topology.online.filter { !machine.topology.cpus(of: $0).isEmpty }
+          plan.fail(
+            "cpus",
+            .usage("--cpunodebind: node \(NodeSet(cpuless)) has no CPUs (it is memory-only); nodes with CPUs: \(NodeSet(withCPUs)). To place memory there use --membind or --preferred"))
+          return
+        }
+        var cpus = machine.topology.cpus(of: nodes)
+        if !request.ignoreCpuset { cpus = cpus.intersection(status.cpusAllowed) }
+        if cpus.isEmpty {
+          plan.fail("cpus", .system("--cpunodebind: the CPUs of node \(nodes) are all outside this process's allowed CPUs (\(status.cpusAllowed))"))
+          return
+        }
+        plan.cpus = cpus
+        plan.pass("cpus", "--cpunodebind '\(text)' is CPUs \(cpus)")
+      }
+    } else if let text = request.cpus {
+      let present = CPUSet(kernelList: FileSystem.readIfPresent(machine.roots.sysfs + "/devices/system/cpu/online") ?? "") ?? status.cpusAllowed
+      switch CPUSpec.parse(text, present: present, allowed: status.cpusAllowed, ignoreCpuset: request.ignoreCpuset) {
+      case .failure(let failure):
+        plan.fail("cpus", Failure(failure.kind, "--physcpubind: \(failure.message)"))
+      case .success(let cpus):
+        let outside = cpus.subtracting(status.cpusAllowed)
+        if !outside.isEmpty && !request.ignoreCpuset {
+          plan.fail("cpus", .system("--physcpubind: CPU \(outside) is outside this process's allowed CPUs (\(status.cpusAllowed)), so the kernel would refuse it"))
+          return
+        }
+        plan.cpus = cpus
+        plan.pass("cpus", "--physcpubind '\(text)' is CPUs \(cpus)")
+      }
+    }
+  }
+
+  // MARK: - Private-node rules (DESIGN §6)
+
+  func checkPrivateNodes(_ policy: MemoryPolicy, _ request: LaunchRequest, _ plan: inout LaunchPlan) {
+    var cgroups: [(Int, String)] = []
+    for id in plan.privateNodes {
+      guard let node = machine.privateNode(id) else { continue }
+      let name = "node \(id) (\(node.label))"
+      if !machine.topology.online.contains(id) {
+        plan.fail("exists \(id)", .refused("\(name) is declared in \(node.source ?? "the registry") but the kernel has no such node online; fix the registry's Id="))
+        continue
+      }
+      plan.pass("exists \(id)", "\(name) is online and declared by \(node.kernelPrivate ? "the kernel" : "the registry")")
+
+      let access = Access.decide(node, for: identity, names: names)
+      if access.allowed {
+        plan.pass("access \(id)", access.reason)
+      } else {
+        plan.fail("access \(id)", .refused("\(name): \(access.reason); ask an administrator to add you to AllowUsers= or AllowGroups= in \(node.source ?? "the registry")"))
+        continue
+      }
+
+      if !node.capabilities.contains(.mempolicy) {
+        var message = "\(name) does not allow memory policies (no 'mempolicy' capability)"
+        if node.capabilities.contains(.demotion) {
+          message += "; it is reached by demotion: the kernel moves cold pages there from general nodes, no policy needed"
+        } else {
+          message += "; it cannot be named in a policy"
+        }
+        plan.fail("capability \(id)", .refused(message))
+        continue
+      }
+      if node.kernelBindable == false {
+        plan.fail("capability \(id)", .refused("\(name): the registry allows memory policies but the kernel does not (node \(id) is not in has_memory), so set_mempolicy would fail with EINVAL; fix the registry's Capabilities= or the node's driver"))
+        continue
+      }
+      if policy.flags.contains(.numaBalancing) && !node.capabilities.contains(.numaBalancing) {
+        plan.fail("capability \(id)", .refused("\(name) does not allow NUMA balancing (no 'numa-balancing' capability); drop --balancing"))
+        continue
+      }
+      plan.pass("capability \(id)", "\(name) allows \(policy.flags.contains(.numaBalancing) ? "memory policies and NUMA balancing" : "memory policies")")
+
+      if let reserve = node.minFree {
+        if let memory = machine.topology.memory(of: id) {
+          if memory.free < reserve {
+            plan.fail("reserve \(id)", .refused("\(name) has \(Format.bytes(memory.free)) free, below its MinFree= reserve of \(Format.bytes(reserve)); free memory there or wait"))
+            continue
+          }
+          plan.pass("reserve \(id)", "\(Format.bytes(memory.free)) free, reserve \(Format.bytes(reserve))")
+        } else {
+          plan.fail("reserve \(id)", .system("\(name): cannot read its free memory from sysfs to check MinFree="))
+          continue
+        }
+      }
+
+      switch node.backend {
+      case .kernel:
+        plan.pass("backend \(id)", "kernel: N_MEMORY_PRIVATE keeps it private")
+      case .cpuset:
+        let path = machine.roots.cgroup + "/" + (node.cgroup ?? "")
+        cgroups.append((id, path))
+        plan.pass("backend \(id)", "cpuset: the launch joins the opt-in cgroup \(node.cgroup ?? "")")
+      case .none:
+        if request.allowUnfenced {
+          plan.pass("backend \(id)", "none: nothing fences it; allowed by --allow-unfenced")
+          plan.warnings.append("\(name) is not fenced: any process may allocate there")
+        } else {
+          plan.fail("backend \(id)", .refused("\(name) is not fenced (backend none): nothing keeps other processes off it; give it Cgroup= and run 'privnuma fence apply', or pass --allow-unfenced"))
+        }
+      }
+    }
+    let distinct = Set(cgroups.map(\.1))
+    if distinct.count > 1 {
+      plan.fail("cgroup", .refused("nodes \(NodeSet(cgroups.map(\.0))) have different opt-in cgroups (\(distinct.sorted().joined(separator: ", "))); a process can be in only one, so name nodes of one cgroup"))
+    } else if let path = distinct.first {
+      plan.cgroup = path
+    }
+  }
+
+  // MARK: - Kernel and cpuset
+
+  func checkKernel(_ policy: MemoryPolicy, _ plan: inout LaunchPlan) {
+    let needed = policy.mode.minimumKernel
+    let version = KernelVersion(release: kernelRelease)
+    let lacking: Bool
+    if policy.mode == .weightedInterleave {
+      lacking = !machine.topology.hasWeightedInterleave && (version.map { $0 < needed } ?? true)
+    } else {
+      lacking = version.map { $0 < needed } ?? false
+    }
+    if lacking {
+      plan.fail("kernel", .system("--\(plan.policyOption ?? policy.mode.name) needs \(policy.mode.constantName), which Linux \(needed) added; this kernel is \(kernelRelease). Nothing was run"))
+    } else {
+      plan.pass("kernel", "\(policy.mode.constantName) is supported by Linux \(kernelRelease)")
+    }
+  }
+
+  func checkCpuset(_ policy: MemoryPolicy, _ request: LaunchRequest, _ plan: inout LaunchPlan) {
+    guard policy.mode.takesNodes, !policy.flags.contains(.relativeNodes) else { return }
+    var allowed = status.memsAllowed
+    if let cgroup = plan.cgroup,
+      let text = FileSystem.readIfPresent(cgroup + "/cpuset.mems.effective"),
+      let mems = NodeSet(kernelList: text)
+    {
+      // After joining the opt-in cgroup its mems apply, not the caller's.
+      allowed = mems
+    }
+    let outside = policy.nodes.subtracting(allowed)
+    if outside.isEmpty {
+      plan.pass("cpuset", "nodes \(policy.nodes) are within the cpuset's mems \(allowed)")
+      return
+    }
+    // Only a refusal pays for naming the cgroup.
+    var where_ = "this process's cpuset"
+    if let cgroup = plan.cgroup {
+      where_ = "the opt-in cgroup \(cgroup)"
+    } else if let path = ProcessStatus.cgroup(proc: machine.roots.proc) {
+      where_ = "this process's cpuset (cgroup \(path))"
+    }
+    if policy.flags.contains(.staticNodes) && !policy.nodes.intersection(allowed).isEmpty {
+      plan.pass("cpuset", "--static keeps node \(outside) for when \(where_) allows it (mems now \(allowed))")
+      plan.warnings.append("node \(outside) is outside \(where_) (mems \(allowed)); with --static it is used only once the cpuset allows it")
+      return
+    }
+    plan.fail("cpuset", .system("node \(outside) is outside \(where_), whose cpuset.mems allows only \(allowed); the kernel would drop it from the policy. Run inside a cgroup whose cpuset.mems includes node \(outside)"))
+  }
+
+  func adviseOn(_ policy: MemoryPolicy, _ plan: inout LaunchPlan) {
+    let kernelPrivate = NodeSet(machine.privateNodes.filter { $0.backend == .kernel }.map(\.id))
+    if policy.mode == .bind, !policy.nodes.isEmpty, policy.nodes.isSubset(of: kernelPrivate) {
+      let first = policy.nodes.first!
+      plan.advice.append(
+        "binding the whole process to only kernel-private node\(policy.nodes.count > 1 ? "s" : "") \(policy.nodes) leaves page cache and shared memory nowhere to go (they cannot use private nodes); prefer --preferred=\(first), which puts anonymous memory there and lets the rest fall back")
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/// What the memory-management services may do on a private node; names mirror `NP_OPS_*`.
+public struct Capabilities: OptionSet, Sendable, Hashable {
+  public let rawValue: UInt16
+  public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+  public static let migration = Capabilities(rawValue: 1 << 0)
+  public static let mempolicy = Capabilities(rawValue: 1 << 1)
+  public static let demotion = Capabilities(rawValue: 1 << 2)
+  public static let protectWrite = Capabilities(rawValue: 1 << 3)
+  public static let reclaim = Capabilities(rawValue: 1 << 4)
+  public static let numaBalancing = Capabilities(rawValue: 1 << 5)
+  public static let compaction = Capabilities(rawValue: 1 << 6)
+  public static let longtermPin = Capabilities(rawValue: 1 << 7)
+
+  /// Registry spellings, in the documented order.
+  public static let names: [(String, Capabilities)] = [
+    ("migration", .migration), ("mempolicy", .mempolicy), ("demotion", .demotion),
+    ("protect-write", .protectWrite), ("reclaim", .reclaim), ("numa-balancing", .numaBalancing),
+    ("compaction", .compaction), ("longterm-pin", .longtermPin),
+  ]
+
+  public init?(name: String) {
+    guard let match = Capabilities.names.first(where: { $0.0 == name }) else { return nil }
+    self = match.1
+  }
+
+  public var words: [String] { Capabilities.names.filter { contains($0.1) }.map(\.0) }
+
+  /// OOM_ELIGIBLE in the RFC: the node can give memory back under pressure.
+  public var oomEligible: Bool { contains(.reclaim) || contains(.demotion) }
+
+  /// The first broken dependency rule (DESIGN §1), or nil when the set is consistent.
+  public var ruleViolation: String? {
+    for (name, capability) in [("mempolicy", Capabilities.mempolicy), ("numa-balancing", .numaBalancing), ("compaction", .compaction)]
+    where contains(capability) && !contains(.migration) {
+      return "'\(name)' needs 'migration'"
+    }
+    if contains(.mempolicy) && contains(.protectWrite) {
+      return "'mempolicy' and 'protect-write' exclude each other"
+    }
+    return nil
+  }
+}
+
+/// How a private node is kept private.
+public enum Backend: String, Sendable {
+  /// The kernel's N_MEMORY_PRIVATE state.
+  case kernel
+  /// A cgroup cpuset fence with an opt-in cgroup.
+  case cpuset
+  /// Declared, but nothing enforces it.
+  case none
+}
+
+/// A private node as privnuma knows it: the kernel's view merged with the registry's.
+public struct PrivateNode: Sendable, Equatable {
+  public var id: Int
+  public var label: String
+  public var kind: String?
+  public var description: String?
+  public var capabilities: Capabilities
+  public var allowUsers: [String]?
+  public var allowGroups: [String]?
+  /// Opt-in cgroup, relative to the cgroup v2 mount.
+  public var cgroup: String?
+  public var minFree: UInt64?
+  /// The registry file that declares it, nil when only the kernel does.
+  public var source: String?
+  /// Whether the kernel lists it in `has_private_memory`.
+  public var kernelPrivate: Bool
+  /// Whether the kernel would accept a memory policy naming it (nil: cannot tell).
+  public var kernelBindable: Bool?
+  /// Where the registry and the kernel disagree, said in plain words.
+  public var disagreements: [String] = []
+
+  public init(
+    id: Int, label: String, capabilities: Capabilities, kernelPrivate: Bool, kernelBindable: Bool?
+  ) {
+    self.id = id
+    self.label = label
+    self.capabilities = capabilities
+    self.kernelPrivate = kernelPrivate
+    self.kernelBindable = kernelBindable
+  }
+
+  public var backend: Backend {
+    if kernelPrivate { return .kernel }
+    if cgroup != nil { return .cpuset }
+    return .none
+  }
+
+  /// Whether a memory policy may name it: the registry allows it and the kernel would too.
+  public var bindable: Bool {
+    capabilities.contains(.mempolicy) && kernelBindable != false
+  }
+}

@@ -1,0 +1,59 @@
+/// What /proc/PID/status says about where a process may run and allocate.
+public struct ProcessStatus: Sendable {
+  public var memsAllowed: NodeSet
+  public var cpusAllowed: CPUSet
+  public var name: String
+  public var uid: UInt32?
+
+  /// Reads `/proc/<pid>/status` under the proc root; `pid` nil means `self`.
+  public static func read(proc: String, pid: Int32? = nil) -> Result<ProcessStatus, Errno> {
+    let path = proc + "/" + (pid.map(String.init) ?? "self") + "/status"
+    return FileSystem.readBytes(path).map { parse($0[...]) }
+  }
+
+  public static func parse(_ text: String) -> ProcessStatus { parse(ArraySlice(text.utf8)) }
+
+  /// Scans the bytes line by line: this runs on every launch, so no Strings are built for
+  /// lines that are not wanted.
+  public static func parse(_ bytes: ArraySlice<UInt8>) -> ProcessStatus {
+    var status = ProcessStatus(memsAllowed: NodeSet(), cpusAllowed: CPUSet(), name: "", uid: nil)
+    var start = bytes.startIndex
+    while start < bytes.endIndex {
+      var end = start
+      while end < bytes.endIndex, bytes[end] != 0x0A { end += 1 }
+      let line = bytes[start..<end]
+      if let colon = line.firstIndex(of: 0x3A) {
+        var value = colon + 1
+        while value < end, bytes[value] == 0x09 || bytes[value] == 0x20 { value += 1 }
+        let key = line[start..<colon]
+        if key.elementsEqual("Mems_allowed_list".utf8) {
+          status.memsAllowed = NodeSet(kernelList: bytes[value..<end]) ?? NodeSet()
+        } else if key.elementsEqual("Cpus_allowed_list".utf8) {
+          status.cpusAllowed = CPUSet(kernelList: bytes[value..<end]) ?? CPUSet()
+        } else if key.elementsEqual("Name".utf8) {
+          status.name = String(decoding: bytes[value..<end], as: UTF8.self)
+        } else if key.elementsEqual("Uid".utf8) {
+          var uid: UInt32 = 0
+          var index = value
+          while index < end, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            uid = uid &* 10 &+ UInt32(bytes[index] - 0x30)
+            index += 1
+          }
+          status.uid = index > value ? uid : nil
+        }
+      }
+      start = end + 1
+    }
+    return status
+  }
+
+  /// The cgroup v2 path of a process (`0::/path`), from `/proc/<pid>/cgroup`.
+  public static func cgroup(proc: String, pid: Int32? = nil) -> String? {
+    let path = proc + "/" + (pid.map(String.init) ?? "self") + "/cgroup"
+    guard let text = FileSystem.readIfPresent(path) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("0::") {
+      return String(line.dropFirst(3))
+    }
+    return nil
+  }
+}

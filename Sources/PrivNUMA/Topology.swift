@@ -1,0 +1,101 @@
+/// The machine's NUMA layout as sysfs shows it. Per-node details are read on demand so the
+/// launch path only pays for what a policy needs.
+public struct Topology: Sendable {
+  public let roots: Roots
+  /// Nodes the kernel reports online.
+  public let online: NodeSet
+  /// Nodes with memory (`has_memory`); under RFC v4 this includes bindable private nodes.
+  public let withMemory: NodeSet
+  /// Nodes with CPUs (`has_cpu`).
+  public let withCPUs: NodeSet
+  /// `has_private_memory`, or nil when this kernel has no such file.
+  public let kernelPrivate: NodeSet?
+
+  public init(roots: Roots) {
+    self.roots = roots
+    let dir = roots.nodeDirectory
+    func mask(_ name: String) -> NodeSet? {
+      FileSystem.bytesIfPresent(dir + "/" + name).flatMap { NodeSet(kernelList: $0[...]) }
+    }
+    let online = mask("online") ?? Topology.nodeDirectories(dir) ?? NodeSet([0])
+    self.online = online
+    withMemory = mask("has_memory") ?? online
+    withCPUs = mask("has_cpu") ?? online
+    kernelPrivate = mask("has_private_memory")
+  }
+
+  /// Fallback for kernels without the `online` file: the nodeN directories present.
+  private static func nodeDirectories(_ dir: String) -> NodeSet? {
+    guard case .success(let names) = FileSystem.list(dir) else { return nil }
+    let ids = names.compactMap { name -> Int? in
+      guard name.hasPrefix("node") else { return nil }
+      return Int(name.dropFirst(4))
+    }
+    return ids.isEmpty ? nil : NodeSet(ids)
+  }
+
+  private func nodePath(_ node: Int, _ file: String) -> String {
+    roots.nodeDirectory + "/node\(node)/" + file
+  }
+
+  /// The CPUs of a node; empty for memory-only nodes.
+  public func cpus(of node: Int) -> CPUSet {
+    FileSystem.bytesIfPresent(nodePath(node, "cpulist")).flatMap { CPUSet(kernelList: $0[...]) } ?? CPUSet()
+  }
+
+  /// All CPUs of the given nodes.
+  public func cpus(of nodes: NodeSet) -> CPUSet {
+    nodes.reduce(CPUSet()) { $0.union(cpus(of: $1)) }
+  }
+
+  /// Memory of one node in bytes, from its `meminfo`.
+  public struct Memory: Equatable, Sendable {
+    public var total: UInt64
+    public var free: UInt64
+  }
+
+  public func memory(of node: Int) -> Memory? {
+    guard let text = FileSystem.readIfPresent(nodePath(node, "meminfo")) else { return nil }
+    var memory = Memory(total: 0, free: 0)
+    var found = 0
+    for line in text.split(separator: "\n") {
+      // "Node 0 MemTotal:        5335252 kB"
+      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+      guard fields.count >= 4, let kib = UInt64(fields[3]) else { continue }
+      if fields[2] == "MemTotal:" {
+        memory.total = kib * 1024
+        found += 1
+      } else if fields[2] == "MemFree:" {
+        memory.free = kib * 1024
+        found += 1
+      }
+    }
+    return found == 2 ? memory : nil
+  }
+
+  /// The distance row of a node, indexed like `online` (sysfs lists online nodes in order).
+  public func distances(from node: Int) -> [Int] {
+    guard let text = FileSystem.readIfPresent(nodePath(node, "distance")) else { return [] }
+    return text.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) }
+  }
+
+  /// Weighted-interleave weights per node, when the kernel has them (Linux 6.9+).
+  public func interleaveWeights() -> [Int: Int]? {
+    let dir = roots.sysfs + "/kernel/mm/mempolicy/weighted_interleave"
+    guard case .success(let names) = FileSystem.list(dir) else { return nil }
+    var weights: [Int: Int] = [:]
+    for name in names where name.hasPrefix("node") {
+      guard let node = Int(name.dropFirst(4)),
+        let text = FileSystem.readIfPresent(dir + "/" + name),
+        let weight = Int(text.trimmingWhitespace())
+      else { continue }
+      weights[node] = weight
+    }
+    return weights
+  }
+
+  /// Whether this kernel offers MPOL_WEIGHTED_INTERLEAVE (its sysfs directory came with it).
+  public var hasWeightedInterleave: Bool {
+    FileSystem.exists(roots.sysfs + "/kernel/mm/mempolicy/weighted_interleave")
+  }
+}

@@ -1,0 +1,4 @@
+import Glibc
+import PrivNUMA
+
+exit(CLI.main(CommandLine.arguments))
