@@ -10,6 +10,10 @@ public enum CLI {
     ("nodes", "the private nodes and whether you may use them"),
     ("check", "whether you may use NODES with a policy (exit 0 or the refusal)"),
     ("explain", "the plan for a launch, without running it"),
+    ("stat", "pages per node of processes, private nodes marked"),
+    ("audit", "processes with pages on private nodes they did not opt into; broken fences"),
+    ("migrate", "move a running process's pages to other nodes"),
+    ("fence", "the cpuset fence of each private node: status, or apply (root)"),
   ]
 
   /// Runs privnuma; returns the exit status (a launch that succeeds does not return).
@@ -36,6 +40,11 @@ public enum CLI {
     case "nodes": return Queries.nodes(rest, environment)
     case "check": return Queries.check(rest, environment)
     case "explain": return Queries.explain(rest, environment)
+    case "stat": return Inspect.stat(rest, environment)
+    case "audit": return Audit.run(rest, environment)
+    case "migrate": return Migrate.run(rest, environment)
+    case "fence": return Fence.run(rest, environment)
+    case "__complete": return Completion.run(rest, environment)
     case "help": return Help.run(rest)
     default: break
     }
