@@ -27,7 +27,8 @@ public struct Environment {
     var roots = Roots.system
     var ignored: [String] = []
     for name in overrideVariables {
-      guard let value = getenv(name).map({ String(cString: $0) }), !value.isEmpty else { continue }
+      guard let raw = getenv(name), raw.pointee != 0 else { continue }
+      let value = String(cString: raw)
       if privilege.elevated {
         ignored.append(name)
         continue

@@ -16,15 +16,15 @@ enum FileSystem {
     }
     defer { close(descriptor) }
     var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 8192)
-    while true {
-      let got = chunk.withUnsafeMutableBytes { buffer in
-        retryingOnInterrupt { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
-      }
-      switch got {
-      case .failure(let error): return .failure(error)
-      case .success(0): return .success(bytes)
-      case .success(let n): bytes.append(contentsOf: chunk[0..<n])
+    // An uninitialised stack buffer: sysfs files are tiny, and zero-filling a heap one costs
+    // more than the read on the launch path.
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk in
+      while true {
+        switch retryingOnInterrupt({ Glibc.read(descriptor, chunk.baseAddress, chunk.count) }) {
+        case .failure(let error): return .failure(error)
+        case .success(0): return .success(bytes)
+        case .success(let n): bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+        }
       }
     }
   }

@@ -26,13 +26,13 @@ public struct ProcessStatus: Sendable {
         var value = colon + 1
         while value < end, bytes[value] == 0x09 || bytes[value] == 0x20 { value += 1 }
         let key = line[start..<colon]
-        if key.elementsEqual("Mems_allowed_list".utf8) {
+        if matches(key, "Mems_allowed_list") {
           status.memsAllowed = NodeSet(kernelList: bytes[value..<end]) ?? NodeSet()
-        } else if key.elementsEqual("Cpus_allowed_list".utf8) {
+        } else if matches(key, "Cpus_allowed_list") {
           status.cpusAllowed = CPUSet(kernelList: bytes[value..<end]) ?? CPUSet()
-        } else if key.elementsEqual("Name".utf8) {
+        } else if matches(key, "Name") {
           status.name = String(decoding: bytes[value..<end], as: UTF8.self)
-        } else if key.elementsEqual("Uid".utf8) {
+        } else if matches(key, "Uid") {
           var uid: UInt32 = 0
           var index = value
           while index < end, bytes[index] >= 0x30, bytes[index] <= 0x39 {
@@ -45,6 +45,18 @@ public struct ProcessStatus: Sendable {
       start = end + 1
     }
     return status
+  }
+
+  /// Whether the bytes spell `key`; a plain loop, which the generic `elementsEqual` is not.
+  static func matches(_ bytes: ArraySlice<UInt8>, _ key: StaticString) -> Bool {
+    guard bytes.count == key.utf8CodeUnitCount else { return false }
+    let pointer = key.utf8Start
+    var offset = 0
+    for byte in bytes {
+      if byte != pointer[offset] { return false }
+      offset += 1
+    }
+    return true
   }
 
   /// The cgroup v2 path of a process (`0::/path`), from `/proc/<pid>/cgroup`.
