@@ -60,7 +60,7 @@ public enum CLI {
     if let query = request.query { return runQueryOption(query, request, environment) }
     environment.reportIgnoredOverrides()
     let plan: LaunchPlan
-    do { plan = try Launch.makePlan(request, environment) } catch { return .failure(error) }
+    do { plan = try Launch.makePlan(request, environment, explaining: false) } catch { return .failure(error) }
     if !request.quiet {
       for warning in plan.warnings { Diagnostics.warning(warning) }
       for advice in plan.advice { Diagnostics.warning(advice) }
@@ -88,13 +88,16 @@ public enum CLI {
 
 /// Building a launch plan from a request: shared by launching and `explain`.
 enum Launch {
-  static func makePlan(_ request: LaunchRequest, _ environment: Environment) throws(Failure) -> LaunchPlan {
+  static func makePlan(_ request: LaunchRequest, _ environment: Environment, explaining: Bool = true) throws(Failure) -> LaunchPlan {
     let machine = try environment.loadMachine(registry: request.registry)
     let status = try environment.processStatus()
-    return Planner(
+    // uname only for the modes that newer kernels added.
+    let needsRelease = request.mode.map { $0.minimumKernel > KernelVersion(3, 8) } ?? false
+    var planner = Planner(
       machine: machine, identity: environment.identity, names: environment.names, status: status,
-      kernelRelease: environment.kernel.release
-    ).plan(request)
+      kernelRelease: needsRelease ? environment.kernel.release : "unknown")
+    planner.explaining = explaining
+    return planner.plan(request)
   }
 
   static func plan(_ request: LaunchRequest, _ environment: Environment) -> Result<LaunchPlan, Failure> {

@@ -66,6 +66,12 @@ public struct Environment {
   }
 
   func processStatus() throws(Failure) -> ProcessStatus {
+    if roots.proc == Roots.system.proc {
+      // The kernel answers directly: two system calls instead of reading and parsing a file.
+      if case .success(let mems) = kernel.allowedMemoryNodes(), case .success(let cpus) = kernel.affinity() {
+        return ProcessStatus(memsAllowed: mems, cpusAllowed: cpus, name: "", uid: nil)
+      }
+    }
     switch ProcessStatus.read(proc: roots.proc) {
     case .success(let status): return status
     case .failure(let error): throw .system("cannot read \(roots.proc)/self/status: \(error)")

@@ -26,8 +26,11 @@ public struct LaunchPlan: Sendable {
 
   public init() {}
 
-  mutating func pass(_ name: String, _ detail: String) {
-    checks.append(Check(name: name, passed: true, detail: detail))
+  /// Whether passing checks keep their wording; a launch does not pay for text nobody reads.
+  public var recordsDetails = true
+
+  mutating func pass(_ name: String, _ detail: @autoclosure () -> String) {
+    checks.append(Check(name: name, passed: true, detail: recordsDetails ? detail() : ""))
   }
 
   /// Records a failed check; the first failure decides the exit code.

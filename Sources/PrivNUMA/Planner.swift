@@ -7,6 +7,8 @@ public struct Planner {
   /// The caller's /proc/self/status (cpuset and affinity).
   public var status: ProcessStatus
   public var kernelRelease: String
+  /// False on the launch path: passing checks then skip building their explanations.
+  public var explaining = true
 
   public init(machine: Machine, identity: Identity, names: NameService, status: ProcessStatus, kernelRelease: String) {
     self.machine = machine
@@ -18,6 +20,7 @@ public struct Planner {
 
   public func plan(_ request: LaunchRequest) -> LaunchPlan {
     var plan = LaunchPlan()
+    plan.recordsDetails = explaining
     plan.command = request.command
     plan.policyOption = request.policyOption
     let context = machine.nodeContext(

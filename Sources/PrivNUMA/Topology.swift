@@ -6,8 +6,10 @@ public struct Topology: Sendable {
   public let online: NodeSet
   /// Nodes with memory (`has_memory`); under RFC v4 this includes bindable private nodes.
   public let withMemory: NodeSet
-  /// Nodes with CPUs (`has_cpu`).
-  public let withCPUs: NodeSet
+  /// Nodes with CPUs (`has_cpu`), read when asked: most launches never need it.
+  public var withCPUs: NodeSet {
+    FileSystem.bytesIfPresent(roots.nodeDirectory + "/has_cpu").flatMap { NodeSet(kernelList: $0[...]) } ?? online
+  }
   /// `has_private_memory`, or nil when this kernel has no such file.
   public let kernelPrivate: NodeSet?
 
@@ -20,7 +22,6 @@ public struct Topology: Sendable {
     let online = mask("online") ?? Topology.nodeDirectories(dir) ?? NodeSet([0])
     self.online = online
     withMemory = mask("has_memory") ?? online
-    withCPUs = mask("has_cpu") ?? online
     kernelPrivate = mask("has_private_memory")
   }
 
