@@ -36,12 +36,14 @@ vm-test: deps build
 	Tests/vm/run
 
 demo: deps build
-	@echo "== privnuma --hardware (this machine) =="
-	$(BIN) --hardware
+	@echo "== This machine, as privnuma sees it (privnuma --hardware) =="
+	@$(BIN) --hardware
 	@echo
-	@echo "== privnuma -m 0 -- grep this program's policy in /proc/self/numa_maps =="
-	$(BIN) -m 0 -- sh -c 'grep -m1 heap /proc/self/numa_maps || head -1 /proc/self/numa_maps'
+	@echo "== A real launch: privnuma --membind=0 runs a shell whose memory policy the kernel"
+	@echo "   then reports in /proc/self/numa_maps (second column: bind:0) =="
+	@$(BIN) --membind=0 -- sh -c 'grep -m3 -E "heap|stack" /proc/self/numa_maps'
 	@echo
+	@echo "== The same machine questions on a four-node virtual machine with memory-only nodes =="
 	Tests/vm/demo
 
 bench: deps build
