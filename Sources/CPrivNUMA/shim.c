@@ -9,6 +9,7 @@
 #include <sys/auxv.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -62,6 +63,21 @@ int CPrivNUMA_set_all_ids(uid_t uid, gid_t gid) {
   return setresuid(uid, uid, uid);
 }
 
+long CPrivNUMA_fs_type(int fd) {
+  struct statfs info;
+  if (fstatfs(fd, &info) != 0) return -1;
+  return (long)info.f_type;
+}
+
+int CPrivNUMA_set_effective_uid(uid_t uid) { return setresuid(-1, uid, -1); }
+
+int CPrivNUMA_become_keeping_caps(uid_t uid, gid_t gid) {
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return -1;
+  if (setresgid(gid, gid, gid) != 0) return -1;
+  if (setresuid(uid, uid, uid) != 0) return -1;
+  return prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
 static int CPrivNUMA_cap_list(unsigned int which, cap_value_t *list) {
   int n = 0;
   if (which & 1) list[n++] = CAP_DAC_OVERRIDE;
@@ -70,7 +86,8 @@ static int CPrivNUMA_cap_list(unsigned int which, cap_value_t *list) {
   return n;
 }
 
-int CPrivNUMA_cap_permitted(unsigned int which) {
+/* 1 when every capability of `which` is set in `flag`, 0 when one is not, -1 on error. */
+static int CPrivNUMA_cap_has(unsigned int which, cap_flag_t flag) {
   cap_value_t list[3];
   int n = CPrivNUMA_cap_list(which, list);
   cap_t caps = cap_get_proc();
@@ -78,8 +95,7 @@ int CPrivNUMA_cap_permitted(unsigned int which) {
   int result = 1;
   for (int i = 0; i < n; i++) {
     cap_flag_value_t value = CAP_CLEAR;
-    if (cap_get_flag(caps, list[i], CAP_PERMITTED, &value) != 0 ||
-        value != CAP_SET) {
+    if (cap_get_flag(caps, list[i], flag, &value) != 0 || value != CAP_SET) {
       result = 0;
     }
   }
@@ -87,17 +103,34 @@ int CPrivNUMA_cap_permitted(unsigned int which) {
   return result;
 }
 
-int CPrivNUMA_cap_raise(unsigned int which) {
+int CPrivNUMA_cap_permitted(unsigned int which) {
+  return CPrivNUMA_cap_has(which, CAP_PERMITTED);
+}
+
+int CPrivNUMA_cap_effective(unsigned int which) {
+  return CPrivNUMA_cap_has(which, CAP_EFFECTIVE);
+}
+
+/* Sets or clears `which` in the effective set, leaving the rest as it is. */
+static int CPrivNUMA_cap_set_effective(unsigned int which, cap_flag_value_t value) {
   cap_value_t list[3];
   int n = CPrivNUMA_cap_list(which, list);
   cap_t caps = cap_get_proc();
   if (caps == NULL) return -1;
-  int rc = cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET);
+  int rc = cap_set_flag(caps, CAP_EFFECTIVE, n, list, value);
   if (rc == 0) rc = cap_set_proc(caps);
   int saved = errno;
   cap_free(caps);
   errno = saved;
   return rc;
+}
+
+int CPrivNUMA_cap_raise(unsigned int which) {
+  return CPrivNUMA_cap_set_effective(which, CAP_SET);
+}
+
+int CPrivNUMA_cap_lower(unsigned int which) {
+  return CPrivNUMA_cap_set_effective(which, CAP_CLEAR);
 }
 
 int CPrivNUMA_cap_lower_effective(void) {
@@ -107,6 +140,32 @@ int CPrivNUMA_cap_lower_effective(void) {
   if (rc == 0) rc = cap_set_proc(caps);
   int saved = errno;
   cap_free(caps);
+  errno = saved;
+  return rc;
+}
+
+int CPrivNUMA_cap_limit(unsigned int which) {
+  cap_value_t list[3];
+  int n = CPrivNUMA_cap_list(which, list);
+  cap_t caps = cap_get_proc();
+  if (caps == NULL) return -1;
+  cap_t kept = cap_init();
+  if (kept == NULL) {
+    cap_free(caps);
+    return -1;
+  }
+  int rc = 0;
+  for (int i = 0; i < n && rc == 0; i++) {
+    cap_flag_value_t value = CAP_CLEAR;
+    rc = cap_get_flag(caps, list[i], CAP_PERMITTED, &value);
+    if (rc == 0 && value == CAP_SET) {
+      rc = cap_set_flag(kept, CAP_PERMITTED, 1, &list[i], CAP_SET);
+    }
+  }
+  if (rc == 0) rc = cap_set_proc(kept);
+  int saved = errno;
+  cap_free(caps);
+  cap_free(kept);
   errno = saved;
   return rc;
 }
@@ -123,4 +182,27 @@ int CPrivNUMA_cap_drop_all(void) {
   cap_free(caps);
   errno = saved;
   return rc;
+}
+
+int CPrivNUMA_cap_none(void) {
+  cap_t caps = cap_get_proc();
+  if (caps == NULL) return -1;
+  cap_t empty = cap_init();
+  if (empty == NULL) {
+    cap_free(caps);
+    return -1;
+  }
+  /* cap_compare covers the effective, permitted and inheritable sets. */
+  int none = cap_compare(caps, empty) == 0;
+  cap_free(caps);
+  cap_free(empty);
+  if (!none) return 0;
+  /* An ambient capability must also be permitted, so none can be left; ask anyway
+     where the kernel knows ambient sets (4.3+). */
+  for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+    int set = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0);
+    if (set > 0) return 0;
+    if (set < 0) break;
+  }
+  return 1;
 }

@@ -41,13 +41,28 @@ int CPrivNUMA_execvp(const char *file, char *const argv[]);
 unsigned long CPrivNUMA_at_secure(void);
 /* Sets real, effective and saved ids to the given ones (setresgid, then setresuid). */
 int CPrivNUMA_set_all_ids(uid_t uid, gid_t gid);
+/* The f_type of the file system holding fd (fstatfs), or -1 with errno set. */
+long CPrivNUMA_fs_type(int fd);
+/* Sets only the effective uid (setresuid(-1, uid, -1)); the saved uid is kept. */
+int CPrivNUMA_set_effective_uid(uid_t uid);
+/* Becomes uid and gid (all three ids) keeping the permitted set, with nothing effective:
+   the state a `setcap ...+p` install starts in, which tests stand in for this way. */
+int CPrivNUMA_become_keeping_caps(uid_t uid, gid_t gid);
 
 /* Capabilities (libcap). `which` bits: 1 CAP_DAC_OVERRIDE, 2 CAP_SYS_NICE,
-   4 CAP_SYS_ADMIN. Raise/lower act on the effective set only. */
+   4 CAP_SYS_ADMIN. permitted/effective: 1 when every one is set, 0 when not,
+   -1 on error. Raise/lower act on the effective set only. */
 int CPrivNUMA_cap_permitted(unsigned int which);
+int CPrivNUMA_cap_effective(unsigned int which);
 int CPrivNUMA_cap_raise(unsigned int which);
+int CPrivNUMA_cap_lower(unsigned int which);
 int CPrivNUMA_cap_lower_effective(void);
+/* Keeps only `which` (where permitted) in the permitted set; clears effective and
+   inheritable. */
+int CPrivNUMA_cap_limit(unsigned int which);
 /* Clears permitted, effective, inheritable and ambient sets. */
 int CPrivNUMA_cap_drop_all(void);
+/* 1 when permitted, effective, inheritable and ambient sets are all empty. */
+int CPrivNUMA_cap_none(void);
 
 #endif
