@@ -50,9 +50,11 @@ public let nodeKeywords: [String] = ["all", "private", "rank", "local", "none", 
 public enum NodeSpec {
   public static func parse(_ text: String, in context: NodeContext) -> Result<NodeSet, Failure> {
     if text.isEmpty { return .failure(.usage("empty node list; give node numbers (e.g. 0,2-3), a label, 'all' or 'private'")) }
-    if text.hasPrefix("rank:") { return parseRank(String(text.dropFirst(5)), in: context) }
-    if text.hasPrefix("!") {
-      let rest = String(text.dropFirst())
+    // Bytes, not Characters: Unicode-aware String work costs page faults on every launch.
+    let bytes = Array(text.utf8)
+    if bytes.starts(with: "rank:".utf8) { return parseRank(String(decoding: bytes[5...], as: UTF8.self), in: context) }
+    if bytes[0] == 0x21 {  // "!"
+      let rest = String(decoding: bytes[1...], as: UTF8.self)
       if rest == "all" { return .failure(.usage("'!all' excludes every node; name the nodes to use instead")) }
       return parse(rest, in: context).flatMap { excluded in
         let result = context.general.subtracting(excluded)
@@ -62,9 +64,11 @@ public enum NodeSpec {
         return .success(result)
       }
     }
-    if text.hasPrefix("+") { return parseRelative(String(text.dropFirst()), in: context) }
+    if bytes[0] == 0x2B {  // "+"
+      return parseRelative(String(decoding: bytes[1...], as: UTF8.self), in: context)
+    }
 
-    let items = text.split(separator: ",", omittingEmptySubsequences: false)
+    let items = commaSeparated(bytes)
     var result = NodeSet()
     for item in items {
       if item.isEmpty {
@@ -73,7 +77,7 @@ public enum NodeSpec {
       if item == "all" || item == "private", items.count > 1 {
         return .failure(.usage("'\(text)': '\(item)' cannot be combined with other nodes"))
       }
-      switch parseItem(String(item), in: context) {
+      switch parseItem(item, in: context) {
       case .success(let nodes): result = result.union(nodes)
       case .failure(let failure): return .failure(failure)
       }
@@ -102,8 +106,8 @@ public enum NodeSpec {
     if let entry = context.labels.first(where: { $0.label == item }) {
       return .success(NodeSet([entry.id]))
     }
-    if let first = item.first, first.isASCII, first.isNumber {
-      return parseRange(item, existing: context.present, what: "node").map { $0 }
+    if let first = item.utf8.first, first >= 0x30, first <= 0x39 {
+      return parseRange(item, existing: context.present, what: "node")
     }
     var known = context.labels.map(\.label).sorted().joined(separator: ", ")
     if known.isEmpty { known = "none declared" }
@@ -147,9 +151,9 @@ public enum NodeSpec {
   static func parseNumbers(_ text: String, existing: IDSet, what: String) -> Result<IDSet, Failure> {
     if text.isEmpty { return .failure(.usage("empty \(what) list")) }
     var result = IDSet()
-    for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+    for item in commaSeparated(Array(text.utf8)) {
       if item.isEmpty { return .failure(.usage("'\(text)' has an empty entry; remove the extra comma")) }
-      switch parseRange(String(item), existing: existing, what: what) {
+      switch parseRange(item, existing: existing, what: what) {
       case .success(let ids): result = result.union(ids)
       case .failure(let failure): return .failure(failure)
       }
@@ -159,13 +163,20 @@ public enum NodeSpec {
 
   /// `N` or `N-M`, decimal, every id existing.
   static func parseRange(_ item: String, existing: IDSet, what: String) -> Result<IDSet, Failure> {
-    let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
-    func number(_ text: Substring) -> Int? {
-      guard !text.isEmpty, text.count <= 9, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-      return Int(text)
+    let bytes = Array(item.utf8)
+    func number(_ digits: ArraySlice<UInt8>) -> Int? {
+      guard !digits.isEmpty, digits.count <= 9 else { return nil }
+      var value = 0
+      for digit in digits {
+        guard digit >= 0x30, digit <= 0x39 else { return nil }
+        value = value * 10 + Int(digit - 0x30)
+      }
+      return value
     }
-    guard bounds.count <= 2, let low = number(bounds[0]), let high = bounds.count == 2 ? number(bounds[1]) : low
-    else {
+    let dash = bytes.firstIndex(of: 0x2D)
+    let low = number(bytes[..<(dash ?? bytes.count)])
+    let high = dash.map { number(bytes[($0 + 1)...]) } ?? low
+    guard let low, let high else {
       return .failure(.usage("'\(item)' is not a \(what) number or range (decimal, e.g. 0 or 2-3)"))
     }
     guard low <= high else {
@@ -205,4 +216,16 @@ public enum CPUSpec {
     }
     return NodeSpec.parseNumbers(text, existing: present, what: "cpu")
   }
+}
+
+/// Splits on commas, keeping empty entries so that `0,` can be reported.
+func commaSeparated(_ bytes: [UInt8]) -> [String] {
+  var items: [String] = []
+  var start = 0
+  for (index, byte) in bytes.enumerated() where byte == 0x2C {
+    items.append(String(decoding: bytes[start..<index], as: UTF8.self))
+    start = index + 1
+  }
+  items.append(String(decoding: bytes[start...], as: UTF8.self))
+  return items
 }

@@ -9,11 +9,22 @@ public struct OptionSpec: Sendable {
   }
 
   public let long: String
-  public let short: Character?
+  /// The one-letter form as its ASCII byte, which the parser compares without Unicode work.
+  public let shortByte: UInt8?
   /// The value's name in help text (`NODES`), or nil for a flag.
   public let value: String?
   public let group: Group
   public let summary: String
+
+  public var short: Character? { shortByte.map { Character(Unicode.Scalar($0)) } }
+
+  public init(long: String, short: Unicode.Scalar?, value: String?, group: Group, summary: String) {
+    self.long = long
+    self.shortByte = short.map { UInt8($0.value) }
+    self.value = value
+    self.group = group
+    self.summary = summary
+  }
 
   public var spelling: String {
     let longForm = "--" + long + (value.map { "=" + $0 } ?? "")
@@ -104,22 +115,26 @@ public enum OptionParser {
     var options: [ParsedOption] = []
     var operands: [String] = []
     var index = arguments.startIndex
+    // Words are read as UTF-8 bytes: Character-level String work pulls in Unicode tables,
+    // which costs page faults on every launch.
+    let dash: UInt8 = 0x2D
     while index < arguments.endIndex {
       let word = arguments[index]
+      let bytes = Array(word.utf8)
       index += 1
-      if word == "--" {
+      if bytes.count == 2 && bytes[0] == dash && bytes[1] == dash {
         operands.append(contentsOf: arguments[index...])
         break
       }
-      if word.hasPrefix("--") {
-        let body = word.dropFirst(2)
+      if bytes.count > 2 && bytes[0] == dash && bytes[1] == dash {
+        let body = bytes[2...]
         let name: String
         var value: String?
-        if let equals = body.firstIndex(of: "=") {
-          name = String(body[..<equals])
-          value = String(body[body.index(after: equals)...])
+        if let equals = body.firstIndex(of: 0x3D) {
+          name = String(decoding: body[..<equals], as: UTF8.self)
+          value = String(decoding: body[(equals + 1)...], as: UTF8.self)
         } else {
-          name = String(body)
+          name = String(decoding: body, as: UTF8.self)
         }
         let spec: OptionSpec
         switch lookup(long: name, in: table) {
@@ -143,29 +158,32 @@ public enum OptionParser {
         }
         continue
       }
-      if word.hasPrefix("-"), word.count > 1 {
-        var letters = Substring(word.dropFirst())
-        while let letter = letters.first {
-          letters = letters.dropFirst()
-          guard let spec = table.first(where: { $0.short == letter }) else {
-            throw .usage("unknown option '-\(letter)'; see 'privnuma --help'")
+      if bytes.count > 1 && bytes[0] == dash {
+        var position = 1
+        while position < bytes.count {
+          let letter = bytes[position]
+          position += 1
+          guard let spec = table.first(where: { $0.shortByte == letter }) else {
+            let shown = String(decoding: bytes[(position - 1)...].prefix(1), as: UTF8.self)
+            throw .usage("unknown option '-\(shown)'; see 'privnuma --help'")
           }
+          let rest = String(decoding: bytes[position...], as: UTF8.self)
           if spec.value == nil {
             options.append(ParsedOption(spec: spec, value: nil))
             if stopAfter.contains(spec.long) {
               // The query reads the rest of the words itself.
-              operands.append(contentsOf: (letters.isEmpty ? [] : ["-" + letters]) + arguments[index...])
+              operands.append(contentsOf: (rest.isEmpty ? [] : ["-" + rest]) + arguments[index...])
               return Scanned(options: options, rest: operands)
             }
             continue
           }
-          if !letters.isEmpty {
-            options.append(ParsedOption(spec: spec, value: String(letters)))
+          if !rest.isEmpty {
+            options.append(ParsedOption(spec: spec, value: rest))
           } else if index < arguments.endIndex {
             options.append(ParsedOption(spec: spec, value: arguments[index]))
             index += 1
           } else {
-            throw .usage("option '-\(letter)' needs a \(spec.value!) value")
+            throw .usage("option '-\(spec.short.map(String.init) ?? "")' needs a \(spec.value!) value")
           }
           break
         }
