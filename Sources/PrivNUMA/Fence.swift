@@ -1,6 +1,775 @@
-/// `privnuma fence` (being written).
+import CPrivNUMA
+import Glibc
+
+/// `privnuma fence status|apply`: the cgroup cpuset fence that keeps `cpuset`-backend private
+/// nodes private on kernels without N_MEMORY_PRIVATE (DESIGN §1, §3).
+///
+/// A fence has two halves. Each private node has an opt-in cgroup whose `cpuset.mems` is the
+/// open nodes plus that node; every other cgroup that holds processes has effective mems
+/// without it. On cgroup v2 the root cgroup's mems cannot be narrowed (they are every node),
+/// so `apply` moves processes left in the root cgroup to `/privnuma-general`.
+///
+/// "Open nodes" are the nodes with memory that no cpuset fence holds: the general nodes, plus
+/// any kernel-backend or unfenced private node, which every cgroup keeps so that those still
+/// work as their own backend says.
 enum Fence {
+  /// Where `apply` moves processes that sit in the root cgroup or in an opt-in cgroup's
+  /// ancestor, where their mems would reach private nodes.
+  static let generalCgroup = "/privnuma-general"
+
+  static let help = """
+    usage: privnuma fence status [--json] [--registry DIR]
+           privnuma fence apply [--dry-run] [--registry DIR]
+
+    status  For each private node: its backend; for the cpuset backend, its opt-in cgroup
+            (exists? cpuset.mems holds the open nodes and the node?) and every cgroup and
+            process outside it that can still allocate there, including processes left in
+            the root cgroup. Exit 0 when every private node is fenced, 1 when one is not.
+    apply   (root) Creates each opt-in cgroup under the cgroup v2 mount with cpuset.mems =
+            open nodes + the node, narrows every other cgroup's cpuset.mems so that only the
+            opt-in cgroups reach private nodes, and moves processes out of the root cgroup
+            into \(generalCgroup). Idempotent; prints each change. --dry-run prints what
+            it would change and changes nothing (any user may run it).
+
+    Examples:
+      privnuma fence status --json
+      sudo privnuma fence apply --dry-run && sudo privnuma fence apply
+
+    """
+
+  static let dryRunOption = OptionSpec(
+    long: "dry-run", short: "n", value: nil, group: .general, summary: "say what would change, change nothing")
+
   static func run(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
-    .failure(.usage("'privnuma fence' is not available yet"))
+    guard let command = args.first else {
+      return .failure(.usage("'privnuma fence' needs a command: 'privnuma fence status' or 'privnuma fence apply'"))
+    }
+    switch command {
+    case "status": return status(args.dropFirst(), environment)
+    case "apply": return apply(args.dropFirst(), environment)
+    case "--help", "-h", "help":
+      Diagnostics.output(help)
+      return .success(0)
+    default:
+      return .failure(.usage("unknown fence command '\(command)'; use 'privnuma fence status' or 'privnuma fence apply'"))
+    }
+  }
+
+  struct Options {
+    var json = false
+    var dryRun = false
+    var help = false
+    var registry: String?
+  }
+
+  static func parse(_ args: ArraySlice<String>, command: String, allowDryRun: Bool) -> Result<Options, Failure> {
+    var table = [Queries.registry, Queries.help]
+    table.append(allowDryRun ? dryRunOption : Queries.json)
+    return OptionParser.scan(args, table: table, stopAtFirstOperand: false).flatMap { scanned in
+      if let extra = scanned.rest.first {
+        return .failure(.usage("'privnuma fence \(command)' does not take '\(extra)'; see 'privnuma fence --help'"))
+      }
+      var options = Options()
+      for option in scanned.options {
+        switch option.spec.long {
+        case "json": options.json = true
+        case "dry-run": options.dryRun = true
+        case "registry": options.registry = option.value
+        default: options.help = true
+        }
+      }
+      return .success(options)
+    }
+  }
+
+  // MARK: - status
+
+  static func status(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
+    parse(args, command: "status", allowDryRun: false).flatMap { options in
+      if options.help {
+        Diagnostics.output(help)
+        return .success(0)
+      }
+      environment.reportIgnoredOverrides()
+      return environment.machine(registry: options.registry).map { machine in
+        let report = Report(machine: machine)
+        Queries.emit(report.text, json: report.json, asJSON: options.json)
+        return report.allFenced ? 0 : 1
+      }
+    }
+  }
+
+  /// A process named in a report.
+  struct Process: Equatable, Sendable {
+    var pid: Int32
+    var command: String
+    var uid: UInt32?
+
+    static func read(proc: String, pid: Int32) -> Process {
+      let info = Processes.info(proc: proc, pid: pid)
+      return Process(pid: pid, command: info.command, uid: info.uid)
+    }
+  }
+
+  /// A cgroup outside a node's opt-in cgroup that holds processes and can allocate there.
+  struct Leak: Equatable, Sendable {
+    var cgroup: String
+    var mems: NodeSet
+    var processes: [Process]
+  }
+
+  /// The opt-in cgroup of a cpuset-backend node as found.
+  struct OptIn: Equatable, Sendable {
+    var cgroup: String
+    var exists: Bool
+    /// `cpuset.mems` as configured (empty: inherited); nil without the cpuset controller.
+    var mems: NodeSet?
+    var effective: NodeSet?
+    /// Why a launch could not use it, or nil when it is ready.
+    var problem: String?
+  }
+
+  /// What `fence status` says about one private node.
+  struct NodeState: Sendable {
+    var node: PrivateNode
+    var online: Bool
+    var optIn: OptIn?
+    var leaks: [Leak]
+    /// No cgroup outside the opt-in one can allocate on it (or the kernel keeps it private).
+    var fenced: Bool
+    /// Its opt-in cgroup can take launches (always true for other backends).
+    var ready: Bool
+    /// One line on the backend: how it is kept private, or why it is not.
+    var note: String
+  }
+
+  /// `fence status`: every private node's fence, read from the cgroup tree and proc.
+  struct Report: Sendable {
+    var cgroupRoot: String
+    var open: NodeSet
+    var nodes: [NodeState]
+    /// Kernel threads in the root cgroup: they cannot move and are not counted as leaks.
+    var kernelThreads: Int
+    /// Why the cgroup tree could not be checked at all.
+    var unchecked: String?
+
+    var allFenced: Bool { unchecked == nil && nodes.allSatisfy { $0.fenced && $0.ready } }
+
+    init(machine: Machine) {
+      let roots = machine.roots
+      cgroupRoot = roots.cgroup
+      let fenced = NodeSet(machine.privateNodes.filter { $0.backend == .cpuset }.map(\.id))
+      open = Fence.rootMems(machine).subtracting(fenced)
+      let check = FenceCheck.check(machine: machine, roots: roots)
+      unchecked = check.unchecked
+      kernelThreads = 0
+      nodes = []
+      if !fenced.isEmpty && unchecked == nil {
+        let procs = FenceCheck.processes(roots.cgroup + "/cgroup.procs", root: false, proc: roots.proc)
+        kernelThreads = procs.filter { Processes.isKernelThread(proc: roots.proc, pid: $0) }.count
+      }
+      var described: [Int32: Process] = [:]
+      func process(_ pid: Int32) -> Process {
+        if let known = described[pid] { return known }
+        let read = Process.read(proc: roots.proc, pid: pid)
+        described[pid] = read
+        return read
+      }
+      for node in machine.privateNodes {
+        let online = machine.topology.online.contains(node.id)
+        var state = NodeState(node: node, online: online, optIn: nil, leaks: [], fenced: true, ready: true, note: "")
+        switch node.backend {
+        case .kernel:
+          state.note = "fenced by the kernel: N_MEMORY_PRIVATE keeps it out of every allocation that does not name it"
+        case .none:
+          state.fenced = false
+          state.note = "not fenced (backend none): nothing keeps other processes off it; give it Cgroup= in \(node.source ?? "the registry") and run 'privnuma fence apply'"
+        case .cpuset:
+          let optIn = Fence.optIn(node, roots: roots, open: open)
+          state.optIn = optIn
+          if !online {
+            state.note = "declared with Cgroup= but the kernel has no online node \(node.id): nothing can allocate there"
+            break
+          }
+          state.leaks = check.leaks.filter { $0.node == node.id }.map { leak in
+            Leak(cgroup: leak.cgroup, mems: leak.mems, processes: leak.pids.map(process))
+          }
+          state.fenced = check.unchecked == nil && state.leaks.isEmpty
+          state.ready = optIn.problem == nil
+          if let unchecked = check.unchecked {
+            state.note = "cannot tell: \(unchecked)"
+          } else if state.fenced {
+            state.note = "fenced by cpuset: only \(optIn.cgroup) and the cgroups below it can allocate there"
+          } else {
+            let count = state.leaks.reduce(0) { $0 + $1.processes.count }
+            state.note = "NOT fenced: \(count) process\(count == 1 ? "" : "es") in \(state.leaks.count) other cgroup\(state.leaks.count == 1 ? "" : "s") can allocate there"
+          }
+        }
+        nodes.append(state)
+      }
+    }
+
+    var text: String {
+      if nodes.isEmpty {
+        return "no private nodes: the kernel lists none and the registry declares none; nothing to fence\n"
+      }
+      var out = "cgroup v2 at \(cgroupRoot); nodes open to every cgroup: \(open.isEmpty ? "none" : open.listDescription)\n"
+      if let unchecked { out += "warning: \(unchecked)\n" }
+      for state in nodes {
+        let node = state.node
+        let verdict: String
+        if node.backend == .cpuset && state.online {
+          verdict = !state.fenced ? "NOT FENCED" : state.ready ? "fenced" : "fenced, opt-in cgroup NOT READY"
+        } else {
+          verdict = state.fenced ? "fenced" : "NOT FENCED"
+        }
+        out += "node \(node.id) (\(node.label)): \(verdict)\n"
+        out += "  backend \(node.backend.rawValue): \(state.note)\n"
+        if let optIn = state.optIn {
+          out += "  opt-in cgroup \(optIn.cgroup): "
+          if !optIn.exists {
+            out += "missing"
+          } else {
+            out += "cpuset.mems \(Fence.describe(optIn.mems))"
+            if let effective = optIn.effective { out += ", effective \(effective.listDescription)" }
+          }
+          out += optIn.problem.map { " (\($0))" } ?? ", ready"
+          out += "\n"
+        }
+        for leak in state.leaks {
+          let root = leak.cgroup == "/" ? ", the root cgroup" : ""
+          out += "  reachable from \(leak.cgroup) (effective mems \(leak.mems.listDescription)\(root)):\n"
+          for process in leak.processes {
+            out += "    pid \(process.pid) \(process.command)\(process.uid.map { " (uid \($0))" } ?? "")\n"
+          }
+        }
+      }
+      if kernelThreads > 0 {
+        out += "note: \(kernelThreads) kernel thread\(kernelThreads == 1 ? " stays" : "s stay") in the root cgroup; they cannot be moved and are not counted\n"
+      }
+      if !allFenced {
+        let open = nodes.filter { !$0.fenced || !$0.ready }.map { "node \($0.node.id) (\($0.node.label))" }
+        out += "not fenced: \(open.joined(separator: ", ")); run 'privnuma fence apply' as root ('--dry-run' shows the changes first)\n"
+      }
+      return out
+    }
+
+    /// Schema `privnuma.fence/1`:
+    /// ```
+    /// { "schema": "privnuma.fence/1",
+    ///   "cgroup_root": "/sys/fs/cgroup",
+    ///   "open_nodes": [0, 1],          // nodes every cgroup keeps
+    ///   "fenced": true,                // every node fenced and every opt-in cgroup ready
+    ///   "unchecked": null,             // or why the cgroup tree could not be read
+    ///   "kernel_threads": 52,          // in the root cgroup, not counted
+    ///   "nodes": [
+    ///     { "id": 2, "label": "cxl0", "backend": "cpuset", "online": true,
+    ///       "fenced": true, "ready": true, "note": "...",
+    ///       "opt_in": { "cgroup": "/privnuma.slice/cxl0", "exists": true,
+    ///                   "mems": [0, 1, 2], "mems_effective": [0, 1, 2], "problem": null },
+    ///       "leaks": [ { "cgroup": "/", "mems_effective": [0, 1, 2, 3],
+    ///                    "processes": [ { "pid": 1, "command": "init", "uid": 0 } ] } ] } ] }
+    /// ```
+    /// `opt_in` is null for other backends; `mems` is [] when inherited, null without the
+    /// cpuset controller.
+    var json: JSON {
+      .object([
+        ("schema", .string("privnuma.fence/1")),
+        ("cgroup_root", .string(cgroupRoot)),
+        ("open_nodes", .nodes(open)),
+        ("fenced", .bool(allFenced)),
+        ("unchecked", unchecked.map { .string($0) } ?? .null),
+        ("kernel_threads", .int(kernelThreads)),
+        (
+          "nodes",
+          .array(
+            nodes.map { state in
+              .object([
+                ("id", .int(state.node.id)),
+                ("label", .string(state.node.label)),
+                ("backend", .string(state.node.backend.rawValue)),
+                ("online", .bool(state.online)),
+                ("fenced", .bool(state.fenced)),
+                ("ready", .bool(state.ready)),
+                ("note", .string(state.note)),
+                (
+                  "opt_in",
+                  state.optIn.map { optIn in
+                    .object([
+                      ("cgroup", .string(optIn.cgroup)),
+                      ("exists", .bool(optIn.exists)),
+                      ("mems", optIn.mems.map { .nodes($0) } ?? .null),
+                      ("mems_effective", optIn.effective.map { .nodes($0) } ?? .null),
+                      ("problem", optIn.problem.map { .string($0) } ?? .null),
+                    ])
+                  } ?? .null
+                ),
+                (
+                  "leaks",
+                  .array(
+                    state.leaks.map { leak in
+                      .object([
+                        ("cgroup", .string(leak.cgroup)),
+                        ("mems_effective", .nodes(leak.mems)),
+                        (
+                          "processes",
+                          .array(
+                            leak.processes.map { process in
+                              .object([
+                                ("pid", .int(Int(process.pid))),
+                                ("command", .string(process.command)),
+                                ("uid", process.uid.map { .int(Int($0)) } ?? .null),
+                              ])
+                            })
+                        ),
+                      ])
+                    })
+                ),
+              ])
+            })
+        ),
+      ])
+    }
+  }
+
+  /// The root cgroup's effective mems: every node with memory on cgroup v2.
+  static func rootMems(_ machine: Machine) -> NodeSet {
+    if let bytes = FileSystem.bytesIfPresent(machine.roots.cgroup + "/cpuset.mems.effective"),
+      let mems = NodeSet(kernelList: bytes[...]), !mems.isEmpty
+    {
+      return mems
+    }
+    return machine.topology.withMemory.intersection(machine.topology.online)
+  }
+
+  static func optIn(_ node: PrivateNode, roots: Roots, open: NodeSet) -> OptIn {
+    let path = FenceCheck.cgroupPath(node.cgroup ?? "")
+    let directory = roots.cgroup + path
+    var optIn = OptIn(cgroup: path, exists: FenceCheck.isDirectory(directory))
+    guard optIn.exists else {
+      optIn.problem = "missing: launches on node \(node.id) fail until 'privnuma fence apply' creates it"
+      return optIn
+    }
+    optIn.mems = readMems(directory + "/cpuset.mems")
+    optIn.effective = readMems(directory + "/cpuset.mems.effective")
+    guard let effective = optIn.effective else {
+      optIn.problem = "no cpuset controller: its parent's cgroup.subtree_control lacks cpuset"
+      return optIn
+    }
+    if !effective.contains(node.id) {
+      optIn.problem = "its effective mems lack node \(node.id), so launches there cannot use it"
+    } else if !open.isSubset(of: effective) {
+      optIn.problem = "its effective mems lack open node \(open.subtracting(effective)), which page cache and the rest of a launched program need"
+    }
+    return optIn
+  }
+
+  static func readMems(_ path: String) -> NodeSet? {
+    FileSystem.bytesIfPresent(path).flatMap { NodeSet(kernelList: $0[...]) }
+  }
+
+  /// `0-2`, `inherited` for an empty `cpuset.mems`, `none` without the cpuset controller.
+  static func describe(_ mems: NodeSet?) -> String {
+    guard let mems else { return "none (no cpuset controller)" }
+    return mems.isEmpty ? "inherited" : mems.listDescription
+  }
+}
+
+// MARK: - The cgroup tree and apply's plan
+
+extension Fence {
+  /// One cgroup as `apply` needs it.
+  struct Cgroup: Equatable, Sendable {
+    /// From the mount: `/` for the root, `/privnuma.slice/cxl0`.
+    var path: String
+    /// `cpuset.mems` as configured (empty: inherits); nil when it has no cpuset controller.
+    var mems: NodeSet?
+    /// `cpuset.mems.effective`, or its parent's without a cpuset controller.
+    var effective: NodeSet
+    /// Whether `cgroup.subtree_control` enables cpuset for its children.
+    var cpusetForChildren: Bool
+    /// `cgroup.procs`, kernel threads included.
+    var pids: [Int32]
+  }
+
+  /// The cgroup v2 hierarchy, parents before children.
+  struct Tree: Sendable {
+    var cgroups: [Cgroup]
+    private var index: [String: Int] = [:]
+
+    init(_ cgroups: [Cgroup]) {
+      self.cgroups = cgroups
+      for (position, cgroup) in cgroups.enumerated() { index[cgroup.path] = position }
+    }
+
+    var root: Cgroup { cgroups[0] }
+
+    func cgroup(_ path: String) -> Cgroup? { index[path].map { cgroups[$0] } }
+
+    func children(of path: String) -> [Cgroup] {
+      cgroups.filter { $0.path != "/" && Fence.parent(of: $0.path) == path }
+    }
+
+    /// Reads the tree under `mount`; the root's mems fall back to `allMems` when the
+    /// cpuset controller is not available at all.
+    static func read(mount: String, proc: String, allMems: NodeSet) -> Tree {
+      var cgroups: [Cgroup] = []
+      var stack: [(path: String, inherited: NodeSet)] = [("/", allMems)]
+      while let (path, inherited) = stack.popLast() {
+        let directory = path == "/" ? mount : mount + path
+        let mems = Fence.readMems(directory + "/cpuset.mems")
+        var effective = inherited
+        if let read = Fence.readMems(directory + "/cpuset.mems.effective"), !read.isEmpty { effective = read }
+        let control = FileSystem.readIfPresent(directory + "/cgroup.subtree_control") ?? ""
+        let cpuset = control.split(whereSeparator: { $0 == " " || $0 == "\n" }).contains("cpuset")
+        let pids = FenceCheck.processes(directory + "/cgroup.procs", root: false, proc: proc)
+        cgroups.append(Cgroup(path: path, mems: mems, effective: effective, cpusetForChildren: cpuset, pids: pids))
+        for child in FenceCheck.subdirectories(directory).reversed() {
+          stack.append((path == "/" ? "/" + child : path + "/" + child, effective))
+        }
+      }
+      return Tree(cgroups)
+    }
+  }
+
+  /// `/a/b` → `/a`; `/a` → `/`.
+  static func parent(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+    return String(path[..<slash])
+  }
+
+  /// Every proper ancestor of a path except the root, nearest last: `/a/b/c` → `/a`, `/a/b`.
+  static func ancestors(of path: String) -> [String] {
+    var result: [String] = []
+    var current = parent(of: path)
+    while current != "/" {
+      result.insert(current, at: 0)
+      current = parent(of: current)
+    }
+    return result
+  }
+
+  /// One change `apply` makes, in the order it makes them.
+  enum Change: Equatable, Sendable {
+    /// `+cpuset` into the cgroup's `cgroup.subtree_control`.
+    case enableCpuset(String)
+    case create(String)
+    case setMems(String, from: NodeSet?, to: NodeSet)
+    case move(pid: Int32, command: String, from: String, to: String)
+
+    var cgroup: String {
+      switch self {
+      case .enableCpuset(let path), .create(let path), .setMems(let path, _, _): return path
+      case .move(_, _, _, let to): return to
+      }
+    }
+
+    /// What was done, or with `planned`, what would be.
+    func describe(planned: Bool) -> String {
+      switch self {
+      case .enableCpuset(let path):
+        return (planned ? "would enable" : "enabled") + " the cpuset controller for the children of \(path)"
+      case .create(let path):
+        return (planned ? "would create" : "created") + " cgroup \(path)"
+      case .setMems(let path, let from, let to):
+        let was = from.map { $0.isEmpty ? "inherited" : $0.listDescription } ?? "no cpuset controller yet"
+        return (planned ? "would set" : "set") + " cpuset.mems of \(path) to \(to.listDescription) (was \(was))"
+      case .move(let pid, let command, let from, let to):
+        return (planned ? "would move" : "moved") + " pid \(pid) (\(command)) from \(from) to \(to)"
+      }
+    }
+  }
+
+  /// The changes that fence every cpuset-backend private node, and notes on what stays.
+  struct Plan: Equatable, Sendable {
+    var changes: [Change] = []
+    var notes: [String] = []
+  }
+
+  /// Computes `apply`'s changes from the tree as read, writing nothing, so that a dry run, a
+  /// test and the real run agree.
+  ///
+  /// - The opt-in cgroups and their ancestors get cpuset.mems = open nodes + the private
+  ///   nodes at or below them (created first, cpuset enabled along the way).
+  /// - Every other child of the root or of such an ancestor whose effective mems would reach
+  ///   a fenced node gets its own cpuset.mems without them (what it had minus the fenced
+  ///   nodes, or the open nodes when that leaves nothing). Its descendants follow, since a
+  ///   child's effective mems never exceed its parent's.
+  /// - Processes in the root cgroup, or in an ancestor that reaches nodes not its own, move
+  ///   to `/privnuma-general`; kernel threads cannot, and are only counted.
+  static func plan(
+    machine: Machine, tree: Tree, isKernelThread: (Int32) -> Bool, command: (Int32) -> String
+  ) throws(Failure) -> Plan {
+    var plan = Plan()
+    let rootMems = tree.root.effective
+    var fenced = NodeSet()
+    var optedAt: [String: NodeSet] = [:]
+    for node in machine.privateNodes {
+      switch node.backend {
+      case .kernel:
+        continue
+      case .none:
+        plan.notes.append("node \(node.id) (\(node.label)) has backend none: give it Cgroup= in \(node.source ?? "the registry") to fence it")
+        continue
+      case .cpuset:
+        break
+      }
+      let relative = node.cgroup ?? ""
+      // The registry parser refuses these already; a privileged writer checks again.
+      if let problem = Registry.cgroupProblem(relative) {
+        throw .usage("\(node.source ?? "the registry"): \(problem)")
+      }
+      let path = FenceCheck.cgroupPath(relative)
+      if FenceCheck.within(path, generalCgroup) {
+        throw .usage("\(node.source ?? "the registry"): Cgroup=\(relative) is where 'fence apply' puts general processes; choose another opt-in cgroup, e.g. privnuma.slice/\(node.label)")
+      }
+      guard rootMems.contains(node.id) else {
+        plan.notes.append("node \(node.id) (\(node.label)) is not among the root cgroup's mems (\(rootMems)): not online or without memory, skipped")
+        continue
+      }
+      fenced.insert(node.id)
+      optedAt[path, default: NodeSet()].insert(node.id)
+    }
+    if fenced.isEmpty { return plan }
+    let open = rootMems.subtracting(fenced)
+    if open.isEmpty {
+      throw .usage("every node with memory (\(rootMems)) is a cpuset-backend private node; a fence would leave general processes no memory. Declare only the private nodes in the registry")
+    }
+
+    // Nodes at or below each opt-in cgroup and each ancestor of one.
+    var beneath: [String: NodeSet] = [:]
+    var hasOptInBelow: Set<String> = []
+    for (path, nodes) in optedAt {
+      beneath[path, default: NodeSet()] = beneath[path, default: NodeSet()].union(nodes)
+      for ancestor in ancestors(of: path) {
+        beneath[ancestor, default: NodeSet()] = beneath[ancestor, default: NodeSet()].union(nodes)
+        hasOptInBelow.insert(ancestor)
+      }
+    }
+    let inside = beneath.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+
+    if !tree.root.cpusetForChildren { plan.changes.append(.enableCpuset("/")) }
+    for path in inside {
+      let existing = tree.cgroup(path)
+      if existing == nil { plan.changes.append(.create(path)) }
+      let wanted = open.union(beneath[path]!)
+      if existing?.mems != wanted { plan.changes.append(.setMems(path, from: existing?.mems, to: wanted)) }
+      if hasOptInBelow.contains(path) && !(existing?.cpusetForChildren ?? false) {
+        plan.changes.append(.enableCpuset(path))
+      }
+    }
+
+    // Every other cgroup next to the opt-in paths: keep the fenced nodes out.
+    for parent in ["/"] + inside.filter({ hasOptInBelow.contains($0) }) {
+      let parentMems = parent == "/" ? rootMems : open.union(beneath[parent]!)
+      for child in tree.children(of: parent) where beneath[child.path] == nil {
+        let configured = child.mems ?? NodeSet()
+        var reach = configured.intersection(parentMems)
+        if reach.isEmpty { reach = parentMems }
+        guard !reach.intersection(fenced).isEmpty else { continue }
+        var wanted = configured.subtracting(fenced)
+        if wanted.intersection(parentMems).isEmpty { wanted = open }
+        plan.changes.append(.setMems(child.path, from: child.mems, to: wanted))
+      }
+    }
+
+    // Processes where no cpuset.mems can keep them off: the root, and ancestors of opt-ins.
+    var moves: [Change] = []
+    var kernelThreads = 0
+    for path in ["/"] + inside {
+      guard let cgroup = tree.cgroup(path), !cgroup.pids.isEmpty else { continue }
+      let reach = path == "/" ? fenced : open.union(beneath[path]!).intersection(fenced)
+      if reach.subtracting(optedAt[path] ?? NodeSet()).isEmpty { continue }
+      for pid in cgroup.pids {
+        if isKernelThread(pid) {
+          kernelThreads += 1
+          continue
+        }
+        moves.append(.move(pid: pid, command: command(pid), from: path, to: generalCgroup))
+      }
+    }
+    if !moves.isEmpty && tree.cgroup(generalCgroup) == nil {
+      plan.changes.append(.create(generalCgroup))
+      plan.changes.append(.setMems(generalCgroup, from: nil, to: open))
+    }
+    plan.changes += moves
+    if kernelThreads > 0 {
+      plan.notes.append("\(kernelThreads) kernel thread\(kernelThreads == 1 ? " stays" : "s stay") in the root cgroup: the kernel does not let \(kernelThreads == 1 ? "it" : "them") move, and kernel threads allocate no user memory")
+    }
+    return plan
+  }
+
+  /// How carrying out one change ended.
+  enum Outcome: Equatable {
+    case done
+    /// Not done, and not an error: the process exited, or the kernel keeps it where it is.
+    case skipped(String)
+    case failed(Failure)
+  }
+
+  /// Carries out one change under the cgroup mount.
+  static func execute(_ change: Change, mount: String) -> Outcome {
+    let path = change.cgroup
+    // Defense in depth: every path comes from the tree as read or from the validated
+    // registry, but nothing is written outside the mount whatever happens.
+    guard Cgroups.plainComponents(path) != nil else {
+      return .failed(.refused("refusing to write under cgroup '\(path)': it is not a plain path under \(mount)"))
+    }
+    let directory = path == "/" ? mount : mount + path
+    if case .create = change {
+      if mkdir(directory, 0o755) != 0 && Errno.current.rawValue != EEXIST {
+        return .failed(.system("cannot create cgroup \(path): mkdir \(directory) failed with \(Errno.current)"))
+      }
+    }
+    guard case .success(let status) = FileSystem.status(directory), status.isDirectory else {
+      return .failed(.refused("refusing to write under \(directory): it is not a directory (or is a symbolic link)"))
+    }
+    switch change {
+    case .create:
+      return .done
+    case .enableCpuset:
+      let file = directory + "/cgroup.subtree_control"
+      if case .failure(let error) = FileSystem.write("+cpuset\n", to: file) {
+        let hint =
+          error == .noSuchFile || error == .invalidArgument
+          ? "cpuset must be listed in its cgroup.controllers (enabled in its parent first)"
+          : error.rawValue == EBUSY
+            ? "the cgroup holds processes while a domain controller is enabled for its children; move them to a child cgroup first"
+            : "check that this is a cgroup v2 mount and privnuma runs as root"
+        return .failed(.system("cannot enable the cpuset controller for the children of \(path): writing +cpuset to \(file) failed with \(error); \(hint)"))
+      }
+      return .done
+    case .setMems(_, _, let mems):
+      let file = directory + "/cpuset.mems"
+      if case .failure(let error) = FileSystem.write(mems.listDescription + "\n", to: file) {
+        let hint =
+          error == .invalidArgument
+          ? "a node in \(mems) may have no memory or be offline"
+          : "check that the cpuset controller is enabled for \(parent(of: path))'s children"
+        return .failed(.system("cannot set cpuset.mems of \(path) to \(mems): writing \(file) failed with \(error); \(hint)"))
+      }
+      return .done
+    case .move(let pid, let command, let from, _):
+      if case .failure(let error) = FileSystem.write(String(pid) + "\n", to: directory + "/cgroup.procs") {
+        switch error {
+        case .noSuchProcess:
+          return .skipped("pid \(pid) (\(command)) exited before it was moved")
+        case .invalidArgument:
+          return .skipped("pid \(pid) (\(command)) stays in \(from): the kernel does not let it move (EINVAL; a kernel thread)")
+        default:
+          return .failed(.system("cannot move pid \(pid) (\(command)) from \(from) to \(path): writing its pid to \(directory)/cgroup.procs failed with \(error)"))
+        }
+      }
+      return .done
+    }
+  }
+
+  // MARK: - apply
+
+  static func apply(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
+    parse(args, command: "apply", allowDryRun: true).flatMap { options in
+      if options.help {
+        Diagnostics.output(help)
+        return .success(0)
+      }
+      environment.reportIgnoredOverrides()
+      if !options.dryRun && environment.identity.uid != 0 {
+        return .failure(.system("'privnuma fence apply' changes the cgroups of the whole machine, so it runs only as root (real uid 0); run 'sudo privnuma fence apply', or 'privnuma fence apply --dry-run' to see what it would change"))
+      }
+      return environment.machine(registry: options.registry).flatMap { machine in
+        applying(machine, dryRun: options.dryRun)
+      }
+    }
+  }
+
+  static func applying(_ machine: Machine, dryRun: Bool) -> Result<Int32, Failure> {
+    let roots = machine.roots
+    if !machine.privateNodes.contains(where: { $0.backend == .cpuset }) {
+      Diagnostics.output("no private node has backend cpuset (Cgroup= in the registry): nothing to fence\n")
+      return .success(0)
+    }
+    if let problem = mountProblem(roots.cgroup, strict: !dryRun) { return .failure(.system(problem)) }
+    let allMems = machine.topology.withMemory.intersection(machine.topology.online)
+    var made = 0
+    var notes: [String] = []
+    var stopped: Failure?
+    // New processes may be forked into the root cgroup while others move: look again, a
+    // few times, until nothing is left to change.
+    rounds: for round in 0..<3 {
+      let tree = Tree.read(mount: roots.cgroup, proc: roots.proc, allMems: allMems)
+      let plan: Plan
+      do {
+        plan = try Fence.plan(
+          machine: machine, tree: tree,
+          isKernelThread: { Processes.isKernelThread(proc: roots.proc, pid: $0) },
+          command: { Process.read(proc: roots.proc, pid: $0).command })
+      } catch { return .failure(error) }
+      if round == 0 { notes = plan.notes }
+      if plan.changes.isEmpty { break }
+      if dryRun {
+        var out = ""
+        for change in plan.changes { out += change.describe(planned: true) + "\n" }
+        for note in notes { out += "note: " + note + "\n" }
+        out += "dry run: \(plan.changes.count) change\(plan.changes.count == 1 ? "" : "s") would be made; nothing was changed\n"
+        Diagnostics.output(out)
+        return .success(0)
+      }
+      for change in plan.changes {
+        switch execute(change, mount: roots.cgroup) {
+        case .done:
+          made += 1
+          Diagnostics.output(change.describe(planned: false) + "\n")
+        case .skipped(let why):
+          Diagnostics.output("skipped: " + why + "\n")
+        case .failed(let failure):
+          stopped = failure
+          break rounds
+        }
+      }
+    }
+    var out = ""
+    for note in notes { out += "note: " + note + "\n" }
+    if let stopped {
+      Diagnostics.output(out)
+      return .failure(Failure(stopped.kind, stopped.message + (made > 0 ? " (after \(made) change\(made == 1 ? "" : "s"), listed above)" : "")))
+    }
+    if made == 0 {
+      out += dryRun
+        ? "dry run: nothing would change: every cpuset-backend private node is fenced\n"
+        : "nothing to change: every cpuset-backend private node is fenced\n"
+      Diagnostics.output(out)
+      return .success(0)
+    }
+    // Judge the result as `status` would.
+    let report = Report(machine: machine)
+    let cpuset = report.nodes.filter { $0.node.backend == .cpuset }
+    let open = cpuset.filter { !$0.fenced || !$0.ready }
+    if open.isEmpty {
+      out += "fence applied: \(made) change\(made == 1 ? "" : "s"); every cpuset-backend private node is fenced\n"
+      Diagnostics.output(out)
+      return .success(0)
+    }
+    Diagnostics.output(out)
+    let names = open.map { "node \($0.node.id) (\($0.node.label))" }.joined(separator: ", ")
+    return .failure(.system("after \(made) change\(made == 1 ? "" : "s") \(names) still not fenced; 'privnuma fence status' names what is left"))
+  }
+
+  /// Why `path` is not a cgroup v2 mount privnuma may change, or nil. `strict` asks the
+  /// file system itself (statfs); otherwise `cgroup.controllers` is enough (dry runs over
+  /// copies of a tree).
+  static func mountProblem(_ path: String, strict: Bool) -> String? {
+    guard FileSystem.exists(path + "/cgroup.controllers") else {
+      return "\(path) is not a cgroup v2 mount (no cgroup.controllers); mount cgroup2 there (mount -t cgroup2 none \(path))"
+    }
+    guard strict else { return nil }
+    let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if descriptor < 0 { return "cannot open \(path): \(Errno.current)" }
+    defer { close(descriptor) }
+    let type = CPrivNUMA_fs_type(descriptor)
+    if type < 0 { return "cannot check \(path): fstatfs failed with \(Errno.current)" }
+    if type != Cgroups.cgroup2Magic {
+      return "\(path) is not a cgroup v2 file system; mount cgroup2 there (mount -t cgroup2 none \(path))"
+    }
+    return nil
   }
 }
