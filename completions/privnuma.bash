@@ -15,10 +15,11 @@ _privnuma_options()
 {
     case $1 in
         launch) REPLY='--membind=nodes -m=nodes --preferred=node -p=node --preferred-many=nodes -P=nodes --interleave=nodes -i=nodes --weighted-interleave=nodes -w=nodes --localalloc= -l= --cpunodebind=nodes -N=nodes --physcpubind=cpus -C=cpus --balancing= -b= --static= --relative= --all= -a= --allow-unfenced= --quiet= -q= --registry=dir --show=>show -s=>show --hardware=>hardware -H=>hardware --help=>end -h=>end --version=>end -V=>end' ;;
-        show | hardware | nodes | stat | audit | fence) REPLY='--json= --registry=dir --help=>end -h=>end' ;;
+        show | hardware | nodes | stat | audit) REPLY='--json= --registry=dir --help=>end -h=>end' ;;
         check) REPLY='--json= --registry=dir --help=>end -h=>end --policy=mode --balancing= -b=' ;;
         explain) REPLY='--json= --membind=nodes -m=nodes --preferred=node -p=node --preferred-many=nodes -P=nodes --interleave=nodes -i=nodes --weighted-interleave=nodes -w=nodes --localalloc= -l= --cpunodebind=nodes -N=nodes --physcpubind=cpus -C=cpus --balancing= -b= --static= --relative= --all= -a= --allow-unfenced= --quiet= -q= --registry=dir --help=>end -h=>end' ;;
-        migrate) REPLY='--json= --registry=dir --help=>end -h=>end --to=nodes --from=nodes' ;;
+        migrate) REPLY='--json= --registry=dir --help=>end -h=>end --to=nodes --from=nodes --allow-unfenced=' ;;
+        fence) REPLY='--json= --registry=dir --help=>end -h=>end --dry-run= -n=' ;;
         help) REPLY='' ;;
         *) REPLY= ;;
     esac

@@ -12,14 +12,16 @@ function __privnuma_options
     switch $argv[1]
         case launch
             printf '%s\n' '--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=nodes' '-N=nodes' '--physcpubind=cpus' '-C=cpus' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--registry=dir' '--show=>show' '-s=>show' '--hardware=>hardware' '-H=>hardware' '--help=>end' '-h=>end' '--version=>end' '-V=>end'
-        case show hardware nodes stat audit fence
+        case show hardware nodes stat audit
             printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end'
         case check
             printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--policy=mode' '--balancing=' '-b='
         case explain
             printf '%s\n' '--json=' '--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=nodes' '-N=nodes' '--physcpubind=cpus' '-C=cpus' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--registry=dir' '--help=>end' '-h=>end'
         case migrate
-            printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--to=nodes' '--from=nodes'
+            printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--to=nodes' '--from=nodes' '--allow-unfenced='
+        case fence
+            printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n='
         case help
             printf '%s\n' 
     end
@@ -235,11 +237,13 @@ complete -c privnuma -n '__privnuma_in audit' -s h -l help -d 'show this help'
 complete -c privnuma -n '__privnuma_in migrate' -l json -d 'print JSON (schema in privnuma(1))'
 complete -c privnuma -n '__privnuma_in migrate' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
 complete -c privnuma -n '__privnuma_in migrate' -s h -l help -d 'show this help'
-complete -c privnuma -n '__privnuma_in migrate' -l to -x -a '(__privnuma_values nodes)' -d 'the nodes to move the pages to'
-complete -c privnuma -n '__privnuma_in migrate' -l from -x -a '(__privnuma_values nodes)' -d 'move only pages on these nodes'
+complete -c privnuma -n '__privnuma_in migrate' -l to -x -a '(__privnuma_values nodes)' -d 'destination nodes'
+complete -c privnuma -n '__privnuma_in migrate' -l from -x -a '(__privnuma_values nodes)' -d 'source nodes (default: where the process has pages)'
+complete -c privnuma -n '__privnuma_in migrate' -l allow-unfenced -d 'use a private node that nothing fences (backend none)'
 complete -c privnuma -n '__privnuma_in fence' -l json -d 'print JSON (schema in privnuma(1))'
 complete -c privnuma -n '__privnuma_in fence' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
 complete -c privnuma -n '__privnuma_in fence' -s h -l help -d 'show this help'
+complete -c privnuma -n '__privnuma_in fence' -s n -l dry-run -d 'say what would change, change nothing'
 complete -c privnuma -n '__privnuma_in top' -a show -d 'this process\'s policy and CPU binding'
 complete -c privnuma -n '__privnuma_in top' -a hardware -d 'nodes, CPUs, memory, distances; private nodes marked'
 complete -c privnuma -n '__privnuma_in top' -a nodes -d 'the private nodes and whether you may use them'

@@ -77,9 +77,9 @@ enum CompletionScripts {
       case "stat":
         list.append(Context(name: command, options: query, operands: .values(.pid)))
       case "migrate":
-        list.append(Context(name: command, options: query + migrateOptions, operands: .values(.pid)))
+        list.append(Context(name: command, options: query + [Migrate.to, Migrate.from, Migrate.allowUnfenced], operands: .values(.pid)))
       case "fence":
-        list.append(Context(name: command, options: query, operands: .words(["status", "apply"])))
+        list.append(Context(name: command, options: query + [Fence.dryRunOption], operands: .words(["status", "apply"])))
       default:
         list.append(Context(name: command, options: query, operands: .none))
       }
@@ -87,11 +87,6 @@ enum CompletionScripts {
     list.append(Context(name: "help", options: [], operands: .words(CLI.commands.map(\.name))))
     return list
   }
-
-  static let migrateOptions = [
-    OptionSpec(long: "to", short: nil, value: "NODES", group: .general, summary: "the nodes to move the pages to"),
-    OptionSpec(long: "from", short: nil, value: "NODES", group: .general, summary: "move only pages on these nodes"),
-  ]
 
   /// `NAME=KIND` for each spelling of each option of a context: KIND empty for a flag, a
   /// `Value` for an option with a value, `>CONTEXT` for a switch to another context.

@@ -59,6 +59,8 @@ for shell in bash zsh fish; do
     want "$shell" 'privnuma ' show hardware nodes check explain stat audit migrate fence '!0'
     want "$shell" 'privnuma check 0 --policy ' bind preferred preferred-many interleave weighted-interleave '!local'
     want "$shell" 'privnuma fence ' status apply
+    want "$shell" 'privnuma fence apply --d' --dry-run
+    want "$shell" 'privnuma migrate 1 --to ' 0 all '!--json'
     want "$shell" 'privnuma -C ' 0 all
     want "$shell" 'privnuma -H --' --json --registry '!--membind'
     want "$shell" 'privnuma nodes --' --json --registry '!--membind'
