@@ -121,6 +121,7 @@ struct AuditReport {
     let maxNode = privateSet.last ?? 0
     var slot = [Int](repeating: -1, count: maxNode + 1)
     for (index, node) in nodes.enumerated() { slot[node.id] = index }
+    let wanted = slot.map { $0 >= 0 }
     let optIn: [String?] = nodes.map { $0.cgroup.map(FenceCheck.cgroupPath) }
     var users: [UInt32: String] = [:]
 
@@ -133,7 +134,8 @@ struct AuditReport {
       case .success(let read): bytes = read
       }
       report.scanned += 1
-      if bytes.isEmpty { continue }
+      // Most processes have no page on a private node: a scan without allocation tells.
+      if !bytes.withUnsafeBufferPointer({ NumaMaps.hasPages($0, onAnyOf: wanted) }) { continue }
       var holdings = [Holding](repeating: Holding(), count: nodes.count)
       var holds = false
       for mapping in NumaMaps.parse(bytes) {

@@ -102,13 +102,21 @@ enum Processes {
     return .success(pid)
   }
 
-  /// User names by uid, looked up once each.
-  static func userName(_ uid: UInt32?, cache: inout [UInt32: String]) -> String? {
+  /// User names by uid for listings, from the passwd file, read once into `cache`.
+  /// Not through NSS: the statically linked executable crashes loading NSS modules
+  /// (getpwuid of a uid missing from the files database ends in libnss_systemd), and a
+  /// listing needs a name only for display; the uid is always shown as well.
+  static func userName(_ uid: UInt32?, cache: inout [UInt32: String], passwd: String = "/etc/passwd") -> String? {
     guard let uid else { return nil }
-    if let name = cache[uid] { return name }
-    guard let name = Identity.userName(uid: uid) else { return nil }
-    cache[uid] = name
-    return name
+    if cache.isEmpty {
+      cache[UInt32.max] = ""  // marks the file as read, even when it names nobody
+      for line in (FileSystem.readIfPresent(passwd) ?? "").split(separator: "\n") {
+        let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+        guard fields.count >= 3, let id = UInt32(fields[2]), cache[id] == nil else { continue }
+        cache[id] = String(fields[0])
+      }
+    }
+    return cache[uid]
   }
 }
 
@@ -240,15 +248,19 @@ struct StatReport {
     var summary = Summary()
     var users: [UInt32: String] = [:]
     let privateSet = machine.privateSet
+    var wanted = [Bool](repeating: false, count: (privateSet.last ?? -1) + 1)
+    for id in privateSet { wanted[id] = true }
     for pid in pids {
-      let usage: MemoryUsage
-      switch Processes.usage(proc: proc, pid: pid) {
+      let bytes: [UInt8]
+      switch Processes.numaMapsBytes(proc: proc, pid: pid) {
       case .failure(let error):
         if !Processes.vanished(error) { summary.unreadable += 1 }
         continue
-      case .success(let read): usage = read
+      case .success(let read): bytes = read
       }
       summary.scanned += 1
+      if !bytes.withUnsafeBufferPointer({ NumaMaps.hasPages($0, onAnyOf: wanted) }) { continue }
+      let usage = MemoryUsage(NumaMaps.parse(bytes))
       let onPrivate = usage.nodes.filter { privateSet.contains($0.node) && $0.memory.total > 0 }
       if onPrivate.isEmpty { continue }
       for entry in onPrivate {

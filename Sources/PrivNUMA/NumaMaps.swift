@@ -164,6 +164,41 @@ public enum NumaMaps {
     return mappings
   }
 
+  /// Whether any `N<node>=<pages>` field names a node marked in `wanted` (indexed by node id)
+  /// with pages > 0. One pass, no allocation: `audit` uses it to skip, unparsed, the many
+  /// processes with no page on a private node.
+  public static func hasPages(_ bytes: UnsafeBufferPointer<UInt8>, onAnyOf wanted: [Bool]) -> Bool {
+    let count = bytes.count
+    var index = 1
+    while index < count {
+      // A field starts after a space: " N<digits>=<digits>".
+      if bytes[index] == 0x4E, bytes[index - 1] == 0x20 {
+        var cursor = index + 1
+        var node = 0
+        var digits = 0
+        while cursor < count, isDigit(bytes[cursor]), digits < 9 {
+          node = node * 10 + Int(bytes[cursor] - 0x30)
+          digits += 1
+          cursor += 1
+        }
+        if digits > 0, cursor < count, bytes[cursor] == 0x3D {
+          cursor += 1
+          if node < wanted.count, wanted[node], cursor < count, isDigit(bytes[cursor]) {
+            // Any non-zero digit means pages.
+            while cursor < count, isDigit(bytes[cursor]) {
+              if bytes[cursor] != 0x30 { return true }
+              cursor += 1
+            }
+          }
+        }
+        index = cursor
+        continue
+      }
+      index += 1
+    }
+    return false
+  }
+
   /// One line; nil for lines that are not a mapping (blank or malformed address).
   static func line(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> NumaMapping? {
     var index = start

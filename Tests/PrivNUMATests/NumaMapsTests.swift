@@ -131,6 +131,25 @@ struct NumaMapsTests {
     #expect(mapping.pages == 5_000_000_000)
   }
 
+  @Test func aQuickScanFindsPagesOnWantedNodesOnly() {
+    let text = """
+      7f0000000000 default anon=8 dirty=8 N0=8 N12=0 kernelpagesize_kB=4
+      7f1000000000 bind:3 anon=8 dirty=8 N1=8 kernelpagesize_kB=4
+      """
+    func has(_ nodes: [Int]) -> Bool {
+      var wanted = [Bool](repeating: false, count: 16)
+      for node in nodes { wanted[node] = true }
+      return Array(text.utf8).withUnsafeBufferPointer { NumaMaps.hasPages($0, onAnyOf: wanted) }
+    }
+    #expect(has([0]))
+    #expect(has([1]))
+    // A zero count, a node only in a policy, a node beyond the wanted ones: no pages.
+    #expect(!has([12]))
+    #expect(!has([3]))
+    #expect(!has([2, 5]))
+    #expect(!Array("7f0 default N200=5 kernelpagesize_kB=4".utf8).withUnsafeBufferPointer { NumaMaps.hasPages($0, onAnyOf: [true]) })
+  }
+
   @Test func aWholeProcessSumsPerNode() throws {
     let maps = try String(contentsOfFile: Fixture.directory + "/proc-cpuset/proc/812/numa_maps")
     let usage = MemoryUsage(NumaMaps.parse(maps))
