@@ -74,7 +74,16 @@ public enum CLI {
     var rest = ArraySlice(request.command)
     if let registry = request.registry { rest = ["--registry", registry] + rest }
     switch query {
-    case "show": return Queries.show(rest, environment)
+    case "show":
+      if request.mode != nil || request.cpus != nil || request.cpuNodes != nil {
+        // numactl applies options given before --show to itself, then shows the result.
+        do {
+          let plan = try Launch.makePlan(request, environment, explaining: false)
+          let launcher = Launcher(kernel: environment.kernel, privilege: environment.privilege)
+          if let failure = launcher.prepare(plan) { return .failure(failure) }
+        } catch { return .failure(error) }
+      }
+      return Queries.show(rest, environment)
     case "hardware": return Queries.hardware(rest, environment)
     case "version":
       Diagnostics.output("privnuma \(version)\n")

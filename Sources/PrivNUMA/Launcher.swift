@@ -14,6 +14,14 @@ public struct Launcher {
 
   /// Applies the plan and execs; returns only with the reason the command did not run.
   public func launch(_ plan: LaunchPlan) -> Failure {
+    if let failure = prepare(plan) { return failure }
+    let error = kernel.execute(plan.command)
+    return Launcher.execFailure(plan.command[0], error)
+  }
+
+  /// Everything but the exec: cgroup, privilege drop, affinity, policy and its read-back.
+  /// Also what `privnuma -m 0 --show` does to itself before showing, as numactl does.
+  public func prepare(_ plan: LaunchPlan) -> Failure? {
     if let failure = plan.failure { return failure }
     if let cgroup = plan.cgroup, let failure = Cgroups.join(cgroup) { return failure }
     if privilege.elevated, let failure = Privileges.dropAll() { return failure }
@@ -23,8 +31,7 @@ public struct Launcher {
     if let policy = plan.policy {
       if let failure = apply(policy, option: plan.policyOption) { return failure }
     }
-    let error = kernel.execute(plan.command)
-    return Launcher.execFailure(plan.command[0], error)
+    return nil
   }
 
   func apply(_ policy: MemoryPolicy, option: String?) -> Failure? {
@@ -59,7 +66,7 @@ public struct Launcher {
     switch error {
     case .invalidArgument:
       if policy.flags.contains(.numaBalancing) {
-        return "this kernel does not accept --balancing with this policy (Linux supports it with --membind)"
+        return "this kernel does not accept --balancing with this policy; use it with --membind"
       }
       return "a node may have no memory, be outside the cpuset, or be a private node that does not allow memory policies; see 'privnuma explain'"
     case .notImplemented:

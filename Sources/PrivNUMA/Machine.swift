@@ -69,7 +69,9 @@ public struct Machine: Sendable {
 
   /// The NODES context for a caller.
   public func nodeContext(memsAllowed: NodeSet, identity: Identity, names: NameService, ignoreCpuset: Bool) -> NodeContext {
-    let usable = NodeSet(privateNodes.filter { Access.decide($0, for: identity, names: names).allowed }.map(\.id))
+    // `private` means the nodes this caller may name in a policy: allowed and bindable.
+    let usable = NodeSet(
+      privateNodes.filter { $0.bindable && Access.decide($0, for: identity, names: names).allowed }.map(\.id))
     return NodeContext(
       present: topology.online, general: generalNodes, memsAllowed: memsAllowed,
       privateNodes: privateSet, usablePrivate: usable, labels: labels, ignoreCpuset: ignoreCpuset)

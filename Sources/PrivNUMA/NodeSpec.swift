@@ -55,6 +55,7 @@ public enum NodeSpec {
     if bytes.starts(with: "rank:".utf8) { return parseRank(String(decoding: bytes[5...], as: UTF8.self), in: context) }
     if bytes[0] == 0x21 {  // "!"
       let rest = String(decoding: bytes[1...], as: UTF8.self)
+      if rest.utf8.first == 0x21 { return .failure(.usage("'\(text)': '!' may be given once")) }
       if rest == "all" { return .failure(.usage("'!all' excludes every node; name the nodes to use instead")) }
       return parse(rest, in: context).flatMap { excluded in
         let result = context.general.subtracting(excluded)
@@ -114,9 +115,10 @@ public enum NodeSpec {
     return .failure(.usage("'\(item)' is not a node number, range, label or keyword (labels: \(known))"))
   }
 
-  /// `+N,M-K`: indices into the cpuset's nodes, numactl's relative form.
+  /// `+N,M-K`: indices into the cpuset's general nodes, numactl's relative form. Private nodes
+  /// are left out: they enter a policy only when named.
   static func parseRelative(_ text: String, in context: NodeContext) -> Result<NodeSet, Failure> {
-    let allowed = Array(context.memsAllowed)
+    let allowed = Array(context.memsAllowed.intersection(context.general))
     let indices = IDSet(0..<allowed.count)
     return parseNumbers(text, existing: indices, what: "cpuset-relative node").flatMap { picked in
       .success(NodeSet(picked.map { allowed[$0] }))

@@ -261,6 +261,9 @@ public enum OptionParser {
         throw .usage("\(flag) modifies a memory policy with nodes; add one, e.g. --membind=NODES")
       }
     }
+    if request.command.first == "" {
+      throw .usage("the command is an empty word; write the program to run after the options")
+    }
     if request.command.isEmpty && requireCommand {
       throw .usage("no command to run; write it after the options, e.g. 'privnuma -m 0 -- mycommand'")
     }

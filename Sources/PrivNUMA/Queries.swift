@@ -115,6 +115,9 @@ enum Queries {
       asJSON = true
     }
     if args.first == "--help" || args.first == "-h" { return Help.command("explain") }
+    if args.isEmpty {
+      return .failure(.usage("'privnuma explain' needs the launch options to explain, e.g. 'privnuma explain -p cxl0 -- ./app'"))
+    }
     return OptionParser.parseLaunch(args, requireCommand: false).flatMap { request in
       Launch.plan(request, environment).map { plan in
         let report = ExplainReport(plan: plan, request: request)

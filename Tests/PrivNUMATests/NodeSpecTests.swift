@@ -103,3 +103,27 @@ import Testing
     #expect(failure.message == "cpu 999 does not exist (this machine has cpus 0-3)")
   }
 }
+
+@Suite struct NodeSpecPrivateTests {
+  /// The cpuset holds a private node (2); `+` must not reach it without naming it.
+  let context = NodeContext(
+    present: NodeSet([0, 1, 2]), general: NodeSet([0, 1]), memsAllowed: NodeSet([0, 1, 2]),
+    privateNodes: NodeSet([2]), usablePrivate: NodeSet([2]), labels: [("cxl0", 2)])
+
+  @Test func relativeNeverPicksAPrivateNode() throws {
+    #expect(try NodeSpec.parse("+0-1", in: context).get() == NodeSet([0, 1]))
+    guard case .failure(let failure) = NodeSpec.parse("+2", in: context) else {
+      Issue.record("+2 reached the private node")
+      return
+    }
+    #expect(failure.kind == .usage)
+  }
+
+  @Test func inversionIsGivenOnce() {
+    guard case .failure(let failure) = NodeSpec.parse("!!0", in: context) else {
+      Issue.record("!!0 accepted")
+      return
+    }
+    #expect(failure.message.contains("once"))
+  }
+}
