@@ -52,6 +52,17 @@ bench: deps build
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/privnuma
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0644 man/privnuma.1 $(DESTDIR)$(PREFIX)/share/man/man1/privnuma.1
+	install -m 0644 man/privnuma.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/privnuma.conf.5
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 completions/privnuma.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/privnuma
+	install -d $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
+	install -m 0644 completions/_privnuma $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_privnuma
+	install -d $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0644 completions/privnuma.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/privnuma.fish
+	install -d $(DESTDIR)$(PREFIX)/share/doc/privnuma
+	install -m 0644 README.md examples/50-cxl0.conf $(DESTDIR)$(PREFIX)/share/doc/privnuma/
 	@case "$(PRIVILEGE)" in \
 	  none) ;; \
 	  setcap) setcap cap_dac_override,cap_sys_nice+p $(DESTDIR)$(PREFIX)/bin/privnuma ;; \
@@ -61,6 +72,19 @@ install: build
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/privnuma
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/privnuma.1 $(DESTDIR)$(PREFIX)/share/man/man5/privnuma.conf.5
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/privnuma
+	rm -f $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_privnuma
+	rm -f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/privnuma.fish
+	rm -f $(DESTDIR)$(PREFIX)/share/doc/privnuma/README.md $(DESTDIR)$(PREFIX)/share/doc/privnuma/50-cxl0.conf
+	rmdir $(DESTDIR)$(PREFIX)/share/doc/privnuma 2>/dev/null || true
+
+# Regenerates the checked-in completion scripts from the option tables (a test compares them).
+.PHONY: completions
+completions: build
+	$(BIN) __complete scripts bash > completions/privnuma.bash
+	$(BIN) __complete scripts zsh > completions/_privnuma
+	$(BIN) __complete scripts fish > completions/privnuma.fish
 
 clean:
 	rm -rf .build .cache

@@ -1,0 +1,279 @@
+# The README's commands for machines with several nodes (its blocks marked
+# <!-- vm -->), run as written; Tests/shell/readme.sh checks that each of them
+# is in this file.  The guest lacks some tools the README assumes; a small
+# stand-in on PATH does what the tool does to the machine:
+#   sudo         the guest runs as root: runs the command
+#   srun         --ntasks-per-node=N copies of the command with SLURM_LOCALID
+#                0..N-1, as Slurm starts local ranks; each rank's output in
+#                $_T/rank.N, and on stdout prefixed "N: " as srun --label does
+#   systemctl    set-property SLICE AllowedMemoryNodes=LIST: what systemd
+#                writes, the slice's cpuset.mems (a-b.slice is a.slice/a-b.slice),
+#                with the cpuset controller enabled above it
+#   systemd-run  --scope --slice=SLICE [--uid=USER] CMD: a transient scope
+#                cgroup in the slice, then CMD in it (as USER)
+# The stand-in systemd enables only the cpuset controller; real systemd also
+# enables others (memory, pids) on its slices.
+# ./app is the workload: 64 MiB touched, its policy and pages per node printed.
+#
+#   registry   install the example file, privnuma nodes
+#   fence      fence apply --dry-run changes nothing; fence apply; fence status
+#   launch     alice (in cram) -p cxl0: prefer:2, pages on node 2
+#   audit      audit and stat after that
+#   systemd    slices with AllowedMemoryNodes=, the registry's Cgroup= a slice,
+#              systemd-run --scope as alice: prefer:2, pages on node 2
+#   slurm      srun -m 0; two local ranks with rank:2,3 land on nodes 2 and 3
+
+. /vm/fence.sh
+
+have_privnuma readme || exit 0
+
+work=/tmp/readme
+rm -rf "$work"
+mkdir -p "$work/shims" "$work/examples"
+chmod 0755 "$work"
+cd "$work" || exit 0
+
+cat > shims/sudo <<'EOF'
+#!/bin/sh
+exec "$@"
+EOF
+
+cat > shims/srun <<'EOF'
+#!/bin/sh
+n=1
+while [ $# -gt 0 ]; do
+    case $1 in
+        --ntasks-per-node=*) n=${1#*=}; shift ;;
+        -*) echo "srun stand-in: $1 is not supported" >&2; exit 2 ;;
+        *) break ;;
+    esac
+done
+i=0 pids=
+while [ "$i" -lt "$n" ]; do
+    SLURM_LOCALID=$i "$@" > "$SRUN_OUT.$i" 2>&1 &
+    pids="$pids $!"
+    i=$((i + 1))
+done
+rc=0
+for p in $pids; do wait "$p" || rc=1; done
+i=0
+while [ "$i" -lt "$n" ]; do sed "s/^/$i: /" "$SRUN_OUT.$i"; i=$((i + 1)); done
+exit $rc
+EOF
+
+# A slice's cgroup below the mount, systemd's way: a-b.slice is a.slice/a-b.slice.
+slice_path='
+slice_path() {
+    local name=${1%.slice} acc= path= part
+    for part in $(echo "$name" | tr - " "); do
+        acc=${acc:+$acc-}$part
+        path=${path:+$path/}$acc.slice
+    done
+    echo "$path"
+}'
+
+cat > shims/systemctl <<EOF
+#!/bin/sh
+$slice_path
+EOF
+cat >> shims/systemctl <<'EOF'
+[ "$1" = set-property ] && [ $# -eq 3 ] || { echo "systemctl stand-in: only set-property SLICE AllowedMemoryNodes=LIST" >&2; exit 2; }
+case $2 in *.slice) ;; *) echo "systemctl stand-in: $2 is not a slice" >&2; exit 2 ;; esac
+case $3 in AllowedMemoryNodes=*) ;; *) echo "systemctl stand-in: $3 is not supported" >&2; exit 2 ;; esac
+dir=/sys/fs/cgroup
+for part in $(slice_path "$2" | tr / " "); do
+    grep -qw cpuset "$dir/cgroup.subtree_control" || echo +cpuset > "$dir/cgroup.subtree_control" || exit 1
+    dir=$dir/$part
+    mkdir -p "$dir" || exit 1
+done
+echo "${3#*=}" > "$dir/cpuset.mems"
+EOF
+
+cat > shims/systemd-run <<EOF
+#!/bin/sh
+$slice_path
+EOF
+cat >> shims/systemd-run <<'EOF'
+scope= slice= uid=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --scope) scope=1 ;;
+        --slice=*) slice=${1#*=} ;;
+        --uid=*) uid=${1#*=} ;;
+        -*) echo "systemd-run stand-in: $1 is not supported" >&2; exit 2 ;;
+        *) break ;;
+    esac
+    shift
+done
+[ -n "$scope" ] && [ -n "$slice" ] || { echo "systemd-run stand-in: needs --scope and --slice" >&2; exit 2; }
+dir=/sys/fs/cgroup/$(slice_path "$slice")/run-$$.scope
+mkdir -p "$dir" && echo $$ > "$dir/cgroup.procs" || exit 1
+[ -n "$uid" ] && exec run_as "$uid" "$@"
+exec "$@"
+EOF
+
+cat > app <<'EOF'
+#!/bin/sh
+exec workload 64
+EOF
+chmod 0755 shims/* app
+
+umask 022
+cat > examples/50-cxl0.conf <<'EOF'
+[Node]
+Id=2
+Label=cxl0
+Kind=expander
+Capabilities=migration mempolicy reclaim demotion
+AllowGroups=cram
+Cgroup=privnuma.slice/cxl0
+MinFree=256M
+Description=CXL type-3 expander, slot 4
+EOF
+
+export SRUN_OUT=$_T/rank
+export PATH="$work/shims:/usr/local/bin:$PATH"
+
+# privnuma as `make install PRIVILEGE=setcap` leaves it, and every cgroup's
+# cpuset.mems saved for fence_teardown.
+install_privnuma() {
+    mkdir -p /usr/local/bin &&
+        cp /usr/bin/privnuma /usr/local/bin/privnuma &&
+        chmod 0755 /usr/local/bin/privnuma &&
+        setcap cap_dac_override,cap_sys_nice+p /usr/local/bin/privnuma || return 1
+    : > "$_saved_mems"
+    local d
+    for d in "$CG"/*/; do
+        [ -f "$d/cpuset.mems" ] && echo "${d%/} $(cat "$d/cpuset.mems")" >> "$_saved_mems"
+    done
+    return 0
+}
+
+if ! install_privnuma; then
+    fail readme-registry "cannot install privnuma with file capabilities in /usr/local/bin"
+    exit 0
+fi
+
+# --- Declaring a node in the registry ---------------------------------------
+run sudo mkdir -p /etc/privnuma/nodes.d
+begin readme-registry-directory
+want_rc 0
+end
+run sudo cp examples/50-cxl0.conf /etc/privnuma/nodes.d/
+begin readme-registry-install
+want_rc 0
+want "the registry file is not in place" [ -f /etc/privnuma/nodes.d/50-cxl0.conf ]
+end
+
+run privnuma nodes
+begin readme-registry-nodes
+want_rc 0
+want_out_has "cxl0"
+want_out_has "cpuset"
+end
+
+# --- Fencing it -------------------------------------------------------------
+run sudo privnuma fence apply --dry-run
+begin readme-fence-dry-run
+want_rc 0
+want "--dry-run created the opt-in cgroup" [ ! -d "$CG/privnuma.slice/cxl0" ]
+end
+
+run sudo privnuma fence apply
+begin readme-fence-apply
+want_rc 0
+want "no opt-in cgroup $CG/privnuma.slice/cxl0" [ -d "$CG/privnuma.slice/cxl0" ]
+end
+
+run privnuma fence status
+begin readme-fence-status
+want_rc 0
+want_out_has "cxl0"
+end
+
+run run_as alice privnuma -p cxl0 -- ./app
+begin readme-launch-preferred
+want_rc 0
+want_policy prefer:2
+want_share 2 95
+end
+
+# --- Auditing ---------------------------------------------------------------
+run sudo privnuma audit
+begin readme-audit
+want_rc 0
+end
+
+run sudo privnuma stat
+begin readme-stat
+want_rc 0
+end
+
+fence_teardown
+
+# --- Under systemd ----------------------------------------------------------
+if ! install_privnuma; then
+    fail readme-systemd "cannot install privnuma with file capabilities in /usr/local/bin"
+    exit 0
+fi
+mkdir -p /etc/privnuma/nodes.d
+sed 's|^Cgroup=.*|Cgroup=privnuma.slice/privnuma-cxl0.slice|' examples/50-cxl0.conf > /etc/privnuma/nodes.d/50-cxl0.conf
+
+# slice_has SLICE: a case on the last run: exit 0 and the slice's cpuset.mems 0-1.
+slice_has() {
+    begin "readme-systemd-$1"
+    want_rc 0
+    want "$1 has cpuset.mems '$(cat "$CG/$1/cpuset.mems" 2>&1)', want 0-1" \
+        [ "$(cat "$CG/$1/cpuset.mems" 2>/dev/null)" = 0-1 ]
+    end
+}
+run sudo systemctl set-property system.slice AllowedMemoryNodes=0-1
+slice_has system.slice
+run sudo systemctl set-property user.slice AllowedMemoryNodes=0-1
+slice_has user.slice
+run sudo systemctl set-property machine.slice AllowedMemoryNodes=0-1
+slice_has machine.slice
+run sudo systemctl set-property privnuma-cxl0.slice AllowedMemoryNodes=0-2
+begin readme-systemd-opt-in-slice
+want_rc 0
+want "privnuma-cxl0.slice has cpuset.mems.effective '$(cat "$CG/privnuma.slice/privnuma-cxl0.slice/cpuset.mems.effective" 2>&1)', want 0-2" \
+    [ "$(cat "$CG/privnuma.slice/privnuma-cxl0.slice/cpuset.mems.effective" 2>/dev/null)" = 0-2 ]
+end
+
+run sudo systemd-run --scope --slice=privnuma-cxl0.slice --uid=alice privnuma -p cxl0 -- ./app
+begin readme-systemd-run-scope
+want_rc 0
+want_policy prefer:2
+want_share 2 95
+end
+
+# Everything back: processes to the root cgroup, the slices removed.
+for d in $(find "$CG/privnuma.slice" "$CG/system.slice" "$CG/user.slice" "$CG/machine.slice" -depth -type d 2>/dev/null); do
+    for pid in $(cat "$d/cgroup.procs" 2>/dev/null); do echo "$pid" > "$CG/cgroup.procs" 2>/dev/null; done
+    rmdir "$d" 2>/dev/null
+done
+rm -rf /etc/privnuma /usr/local/bin/privnuma
+
+# --- Under Slurm ------------------------------------------------------------
+# No registry: nodes 2 and 3 are memory-only general nodes.
+run srun privnuma -m 0 -- ./app
+begin readme-srun
+want_rc 0
+OUT=$(cat "$SRUN_OUT.0")
+want_policy bind:0
+want_share 0 95
+end
+
+run srun --ntasks-per-node=2 privnuma -p rank:2,3 -- ./app
+for rank in 0 1; do
+    node=$((rank + 2))
+    OUT=$(cat "$SRUN_OUT.$rank")
+    begin "readme-srun-rank-$rank"
+    want_rc 0
+    want_policy "prefer:$node"
+    want_share "$node" 95
+    end
+done
+
+cd /
+rm -rf "$work"
