@@ -133,7 +133,11 @@ struct MigrationPlanner {
     guard let uid = status.uid else {
       return .failure(.system("cannot tell who owns process \(pid): no Uid line in \(proc)/\(pid)/status"))
     }
-    let owner = uid == caller.uid ? caller : self.owner(uid)
+    var owner = uid == caller.uid ? caller : self.owner(uid)
+    if owner.userName == nil {
+      var names: [UInt32: String] = [:]
+      owner.userName = Processes.userName(uid, cache: &names)
+    }
     let crossUser = uid != caller.uid
     if crossUser && caller.uid != 0 && elevated {
       return .failure(.refused("process \(pid) (\(status.name)) belongs to \(owner.displayName); only root may migrate another user's process, and privnuma does not lend its installed privilege for it"))

@@ -129,6 +129,18 @@ struct InspectTests {
     #expect(report.columns == [0, 1, 2, 3])
   }
 
+  @Test func userNamesComeFromThePasswdFileOnce() throws {
+    let file = NSTemporaryDirectory() + "passwd-\(getpid())"
+    try "root:x:0:0:root:/root:/bin/sh\nalice:x:1001:1001::/home/alice:/bin/sh\nbroken line\n"
+      .write(toFile: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    var cache: [UInt32: String] = [:]
+    #expect(Processes.userName(1001, cache: &cache, passwd: file) == "alice")
+    #expect(Processes.userName(0, cache: &cache, passwd: file) == "root")
+    #expect(Processes.userName(4242, cache: &cache, passwd: file) == nil)
+    #expect(Processes.userName(nil, cache: &cache, passwd: file) == nil)
+  }
+
   @Test func mebibytesHaveTwoDecimals() {
     #expect(StatReport.mib(0) == "0.00")
     #expect(StatReport.mib(1 << 20) == "1.00")
