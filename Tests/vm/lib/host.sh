@@ -161,6 +161,16 @@ SHADOW
     # numactl (dynamic: bring its libraries and the loader).
     vm_copy_with_libs "$root" "$(command -v numactl)" /usr/bin/numactl
 
+    # setcap and getcap (libcap2-bin), to install privnuma with file
+    # capabilities inside the guest (cpio carries no xattrs), and memhog
+    # (numactl) for the isolation-under-load scenario.
+    local tool
+    for tool in setcap getcap memhog; do
+        command -v "$tool" >/dev/null 2>&1 ||
+            vm_die "'$tool' not found: install libcap2-bin and numactl (or make deps)"
+        vm_copy_with_libs "$root" "$(command -v "$tool")" "/usr/bin/$tool"
+    done
+
     # The workload, static.
     gcc -static -O2 -Wall -o "$root/usr/bin/workload" "$VM_SRC/workload.c" ||
         vm_die "cannot build Tests/vm/workload.c"
@@ -179,7 +189,7 @@ SHADOW
 
     # The guest side: init, helpers, scenarios, demo.
     cp "$VM_SRC/guest/init" "$root/init"
-    cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$root/vm/"
+    cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$VM_SRC/guest/fence.sh" "$root/vm/"
     cp "$VM_SRC/guest/run_as" "$root/usr/bin/run_as"
     chmod 0755 "$root/init" "$root/usr/bin/run_as"
     mkdir -p "$root/vm/scenarios"

@@ -1,0 +1,104 @@
+# Launching on a cpuset-fenced private node through an installed privnuma
+# (DESIGN §8), after `fence apply` (guest/fence.sh):
+#   getcap                 the binary carries cap_dac_override,cap_sys_nice=p
+#   alice -m cxl0          (she is in cram) pages on node 2 (>=95%), bind:2; the
+#                          command runs in /privnuma.slice/cxl0 as alice, with
+#                          CapPrm, CapEff, CapInh and CapAmb all zero
+#   alice -p cxl0          prefer:2, pages on node 2
+#   alice, plain binary    the same launch without file capabilities cannot
+#                          join the opt-in cgroup: exit 1, says how to install
+#   bob -m cxl0 / -m 2     refused, exit 3, nothing runs
+#   setuid root install    alice's launch works the same and the child has
+#                          alice's ids in all four places and no capability
+
+. /vm/fence.sh
+
+have_privnuma privilege-setcap || exit 0
+if ! fence_setup || [ "$APPLY_RC" != 0 ]; then
+    fail privilege-setcap "setup failed (fence apply exit ${APPLY_RC:-?}): $APPLY_OUT"
+    fence_teardown
+    exit 0
+fi
+
+run getcap "$PN"
+begin privilege-setcap
+want_rc 0
+want "getcap shows '$OUT', want cap_dac_override,cap_sys_nice=p" \
+    sh -c 'printf "%s" "$1" | grep -q "cap_dac_override,cap_sys_nice=p"' - "$OUT"
+end
+
+# The command prints where it runs, its ids and capabilities, then execs the workload.
+probe='cat /proc/self/cgroup; grep -E "^(Uid|Gid|Cap[A-Za-z]+):" /proc/self/status; exec workload 64 "$0"'
+
+m=$(marker)
+run run_as alice "$PN" -m cxl0 sh -c "$probe" "$m"
+begin privilege-alice-membind
+want_rc 0
+want_policy bind:2
+want_share 2 95
+want "the command ran in '$(printf '%s\n' "$OUT" | grep '^0::')', want 0::/privnuma.slice/cxl0" \
+    sh -c 'printf "%s\n" "$1" | grep -qx "0::/privnuma.slice/cxl0"' - "$OUT"
+want "the command's capabilities are not all zero: $(cap_lines "$OUT")" caps_zero "$OUT"
+want "the command does not run as alice: $(printf '%s\n' "$OUT" | grep ^Uid | tr '\t' ' ')" \
+    sh -c 'printf "%s\n" "$1" | grep -qE "^Uid:[[:space:]]+1001[[:space:]]+1001[[:space:]]+1001[[:space:]]+1001$"' - "$OUT"
+want "the workload did not start" [ -e "$m" ]
+end
+
+run run_as alice "$PN" -p cxl0 workload 64
+begin privilege-alice-preferred
+want_rc 0
+want_policy prefer:2
+want_share 2 95
+end
+
+# Without file capabilities alice cannot write the root-owned cgroup.procs.
+m=$(marker)
+run run_as alice /usr/bin/privnuma -m cxl0 workload 64 "$m"
+begin privilege-needed-to-join
+want_rc 1
+want_err_has "cannot join the opt-in cgroup"
+want_err_has "file capabilities"
+want_no_marker "$m"
+end
+
+m=$(marker)
+run run_as bob "$PN" -m cxl0 workload 64 "$m"
+begin privilege-bob-refused
+want_rc 3
+want_err_has "node 2 (cxl0)"
+want_err_has "AllowGroups"
+want_no_marker "$m"
+end
+
+m=$(marker)
+run run_as bob "$PN" -m 2 workload 64 "$m"
+begin privilege-bob-refused-by-number
+want_rc 3
+want_no_marker "$m"
+end
+
+# The other way of installing: setuid root.
+suid=/usr/local/bin/privnuma-suid
+cp /usr/bin/privnuma "$suid" && chown root:root "$suid" && chmod 4755 "$suid"
+m=$(marker)
+run run_as alice "$suid" -m cxl0 sh -c "$probe" "$m"
+begin privilege-setuid-alice
+want_rc 0
+want_policy bind:2
+want_share 2 95
+want "the command ran in '$(printf '%s\n' "$OUT" | grep '^0::')', want 0::/privnuma.slice/cxl0" \
+    sh -c 'printf "%s\n" "$1" | grep -qx "0::/privnuma.slice/cxl0"' - "$OUT"
+want "the command's capabilities are not all zero: $(cap_lines "$OUT")" caps_zero "$OUT"
+want "the command kept root ids: $(printf '%s\n' "$OUT" | grep -E '^(Uid|Gid)' | tr '\t\n' '  ')" \
+    sh -c 'printf "%s\n" "$1" | grep -qE "^Uid:[[:space:]]+1001[[:space:]]+1001[[:space:]]+1001[[:space:]]+1001$" &&
+           printf "%s\n" "$1" | grep -qE "^Gid:[[:space:]]+1001[[:space:]]+1001[[:space:]]+1001[[:space:]]+1001$"' - "$OUT"
+end
+
+m=$(marker)
+run run_as bob "$suid" -m cxl0 workload 64 "$m"
+begin privilege-setuid-bob-refused
+want_rc 3
+want_no_marker "$m"
+end
+
+fence_teardown
