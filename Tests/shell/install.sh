@@ -42,7 +42,8 @@ check "installed binary is executable by all" test "$(stat -c %a "$stage/usr/bin
 check "installed binary runs" "$stage/usr/bin/privnuma" --version
 check "installed man page renders" sh -c "MANWIDTH=80 man -l '$stage/usr/share/man/man1/privnuma.1' | grep -q PRIVNUMA"
 check "installed bash completion loads" bash -c "source /usr/share/bash-completion/bash_completion; source '$stage/usr/share/bash-completion/completions/privnuma'; complete -p privnuma"
-check "installed fish completion autoloads" fish --no-config -c "set -g fish_complete_path '$stage/usr/share/fish/vendor_completions.d'; complete -C 'privnuma --mem' | grep -q membind"
+# fish completes only commands it can find: the installed privnuma on PATH.
+check "installed fish completion autoloads" env PATH="$stage/usr/bin:$PATH" fish --no-config -c "set -g fish_complete_path '$stage/usr/share/fish/vendor_completions.d'; complete -C 'privnuma --mem' | grep -q membind"
 check "installed zsh completion is a #compdef file" sh -c "head -1 '$stage/usr/share/zsh/vendor-completions/_privnuma' | grep -qx '#compdef privnuma'"
 
 if make_quiet uninstall DESTDIR="$stage" PREFIX=/usr; then
