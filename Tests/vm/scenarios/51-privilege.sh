@@ -10,6 +10,8 @@
 #   bob -m cxl0 / -m 2     refused, exit 3, nothing runs
 #   setuid root install    alice's launch works the same and the child has
 #                          alice's ids in all four places and no capability
+#   --registry /root/...   a root-only directory cannot be read through either
+#                          install: files are read with the caller's rights
 
 . /vm/fence.sh
 
@@ -100,5 +102,20 @@ begin privilege-setuid-bob-refused
 want_rc 3
 want_no_marker "$m"
 end
+
+# Files are read with the caller's own rights, whatever the install: a
+# root-only directory given as --registry cannot be read (and so cannot leak
+# its files' lines through registry error messages).
+mkdir -p /root/private && chmod 0700 /root/private && cp "$REG/50-cxl0.conf" /root/private/
+for install in setcap:$PN setuid:$suid; do
+    run run_as alice "${install#*:}" --registry /root/private -m 0 true
+    begin "privilege-reads-as-caller-${install%%:*}"
+    want_rc 1
+    want_err_has "cannot open the registry /root/private: EACCES"
+    [ "${install%%:*}" = setuid ] && [ "$RC" = 0 ] &&
+        _unmet "the setuid install read a root-only directory with root's rights: Privileges.reduceAtStart() must run first thing (Sources/privnuma/main.swift)"
+    end
+done
+rm -rf /root/private
 
 fence_teardown
