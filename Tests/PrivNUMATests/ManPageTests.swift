@@ -135,6 +135,25 @@ import Testing
     }
   }
 
+  /// Every member name of a JSON object in the files that print a schema is in JSON OUTPUT.
+  @Test func everyJSONMemberIsDocumented() throws {
+    let section = Self.section("JSON OUTPUT", of: try Self.text(Self.tool))
+    let sources = Self.repository + "/Sources/PrivNUMA"
+    let member = try NSRegularExpression(pattern: #"\("([a-z_]+)", "#)
+    var members: Set<String> = []
+    for file in try FileManager.default.contentsOfDirectory(atPath: sources) where file.hasSuffix(".swift") {
+      let code = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
+      guard code.contains("(\"schema\", .string(\"privnuma.") else { continue }
+      for match in member.matches(in: code, range: NSRange(code.startIndex..., in: code)) {
+        members.insert(String(code[Range(match.range(at: 1), in: code)!]))
+      }
+    }
+    #expect(members.count > 40, "found only \(members.sorted())")
+    for name in members.sorted() {
+      #expect(section.contains("\"\(name)\""), "privnuma.1 JSON OUTPUT does not show the member \"\(name)\"")
+    }
+  }
+
   @Test func theCommonJobsHaveExamples() throws {
     let examples = Self.section("EXAMPLES", of: try Self.text(Self.tool))
     for line in ["privnuma -m 0 -- ./app", "privnuma -p cxl0 -- ./app", "privnuma audit", "privnuma fence apply", "rank:2,3"] {
