@@ -103,7 +103,7 @@ enum Help {
         "The private nodes: id, label, kind, backend (kernel, cpuset, none), whether a policy may name them, capabilities, size, free memory, MinFree reserve, and whether you may use each and why.",
         examples: ["privnuma nodes", "privnuma nodes --json"]),
       "check": page(
-        "check", usage: "privnuma check NODES [--policy MODE] [-b] [--json] [--registry DIR]",
+        "check", usage: "privnuma check NODES [--policy MODE] [-b] [--allow-unfenced] [--json]",
         "Exit 0 when you may use NODES with policy MODE (default bind), else the refusal's exit status (2 usage, 3 private-node rules) and its reason. Nothing is run.",
         examples: ["privnuma check cxl0 --policy preferred && privnuma -p cxl0 -- ./app"]),
       "explain": "usage: privnuma explain [--json] OPTIONS [-- COMMAND [ARGS...]]\n\n"

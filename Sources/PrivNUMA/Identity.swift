@@ -34,26 +34,14 @@ public struct Identity: Sendable, Equatable {
 
   /// The identity of another user (for `migrate`, whose rules apply to the target's owner).
   public static func of(uid: UInt32) -> Identity {
-    let name = userName(uid: uid)
-    var gid: UInt32 = 0
-    var groups: [UInt32] = []
-    if let name, let entry = getpwnam(name) {
-      gid = entry.pointee.pw_gid
-      var count: Int32 = 64
-      var list = [gid_t](repeating: 0, count: Int(count))
-      if getgrouplist(name, gid, &list, &count) < 0 {
-        list = [gid_t](repeating: 0, count: Int(count))
-        _ = getgrouplist(name, gid, &list, &count)
-      }
-      groups.append(contentsOf: list.prefix(Int(count)))
+    guard let user = Accounts.user(uid: uid) else {
+      return Identity(uid: uid, gid: uid, groups: [], userName: nil)
     }
-    groups.append(gid)
-    return Identity(uid: uid, gid: gid, groups: groups, userName: name)
+    return Identity(uid: uid, gid: user.gid, groups: Accounts.groups(of: user), userName: user.name)
   }
 
   static func userName(uid: UInt32) -> String? {
-    guard let entry = getpwuid(uid) else { return nil }
-    return String(cString: entry.pointee.pw_name)
+    Accounts.user(uid: uid)?.name
   }
 
   public var displayName: String {
@@ -74,11 +62,11 @@ public struct NameService: Sendable {
   public static let system = NameService(
     userID: { name in
       if let id = UInt32(name) { return id }
-      return getpwnam(name).map { $0.pointee.pw_uid }
+      return Accounts.user(named: name)?.uid
     },
     groupID: { name in
       if let id = UInt32(name) { return id }
-      return getgrnam(name).map { $0.pointee.gr_gid }
+      return Accounts.groupID(named: name)
     })
 }
 

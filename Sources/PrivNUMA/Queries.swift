@@ -5,12 +5,14 @@ enum Queries {
   static let help = launchOptions.first { $0.long == "help" }!
   static let policy = OptionSpec(long: "policy", short: nil, value: "MODE", group: .general, summary: "the policy to check: bind, preferred, preferred-many, interleave, weighted-interleave")
   static let balancing = launchOptions.first { $0.long == "balancing" }!
+  static let allowUnfenced = launchOptions.first { $0.long == "allow-unfenced" }!
 
   struct Options {
     var json = false
     var registry: String?
     var policy: String?
     var balancing = false
+    var allowUnfenced = false
     var help = false
     var operands: [String] = []
   }
@@ -26,6 +28,7 @@ enum Queries {
         case "registry": options.registry = value
         case "policy": options.policy = value
         case "balancing": options.balancing = true
+        case "allow-unfenced": options.allowUnfenced = true
         default: options.help = true
         }
       }
@@ -77,7 +80,7 @@ enum Queries {
   }
 
   static func check(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
-    parse(args, command: "check", extra: [policy, balancing], operands: 1).flatMap { options in
+    parse(args, command: "check", extra: [policy, balancing, allowUnfenced], operands: 1).flatMap { options in
       if options.help { return Help.command("check") }
       guard let nodes = options.operands.first else {
         return .failure(.usage("'privnuma check' needs NODES, e.g. 'privnuma check cxl0 --policy preferred'"))
@@ -91,6 +94,7 @@ enum Queries {
       request.policyOption = "policy \(mode.name)"
       request.nodes = nodes
       request.balancing = options.balancing
+      request.allowUnfenced = options.allowUnfenced
       request.registry = options.registry
       return Launch.plan(request, environment).map { plan in
         let code = plan.failure?.exitCode ?? 0
