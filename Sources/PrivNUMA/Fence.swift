@@ -180,10 +180,10 @@ enum Fence {
         var state = NodeState(node: node, online: online, optIn: nil, leaks: [], fenced: true, ready: true, note: "")
         switch node.backend {
         case .kernel:
-          state.note = "fenced by the kernel: N_MEMORY_PRIVATE keeps it out of every allocation that does not name it"
+          state.note = "fenced by the kernel: N_MEMORY_PRIVATE keeps every allocation that does not name it off the node"
         case .none:
           state.fenced = false
-          state.note = "not fenced (backend none): nothing keeps other processes off it; give it Cgroup= in \(node.source ?? "the registry") and run 'privnuma fence apply'"
+          state.note = "nothing keeps other processes off it; give it Cgroup= in \(node.source ?? "the registry") and run 'privnuma fence apply'"
         case .cpuset:
           let optIn = Fence.optIn(node, roots: roots, open: open)
           state.optIn = optIn
@@ -199,10 +199,10 @@ enum Fence {
           if let unchecked = check.unchecked {
             state.note = "cannot tell: \(unchecked)"
           } else if state.fenced {
-            state.note = "fenced by cpuset: only \(optIn.cgroup) and the cgroups below it can allocate there"
+            state.note = "only \(optIn.cgroup) and the cgroups below it can allocate there"
           } else {
             let count = state.leaks.reduce(0) { $0 + $1.processes.count }
-            state.note = "NOT fenced: \(count) process\(count == 1 ? "" : "es") in \(state.leaks.count) other cgroup\(state.leaks.count == 1 ? "" : "s") can allocate there"
+            state.note = "\(count) process\(count == 1 ? "" : "es") in \(state.leaks.count) other cgroup\(state.leaks.count == 1 ? "" : "s") can allocate there"
           }
         }
         nodes.append(state)
@@ -224,7 +224,7 @@ enum Fence {
           verdict = state.fenced ? "fenced" : "NOT FENCED"
         }
         out += "node \(node.id) (\(node.label)): \(verdict)\n"
-        out += "  backend \(node.backend.rawValue): \(state.note)\n"
+        out += "  \(node.backend == .none ? "warning: " : "")backend \(node.backend.rawValue): \(state.note)\n"
         if let optIn = state.optIn {
           out += "  opt-in cgroup \(optIn.cgroup): "
           if !optIn.exists {
@@ -347,7 +347,7 @@ enum Fence {
     let directory = roots.cgroup + path
     var optIn = OptIn(cgroup: path, exists: FenceCheck.isDirectory(directory))
     guard optIn.exists else {
-      optIn.problem = "missing: launches on node \(node.id) fail until 'privnuma fence apply' creates it"
+      optIn.problem = "launches on node \(node.id) fail until 'privnuma fence apply' creates it"
       return optIn
     }
     optIn.mems = readMems(directory + "/cpuset.mems")
@@ -464,16 +464,19 @@ extension Fence {
       }
     }
 
-    /// What was done, or with `planned`, what would be.
-    func describe(planned: Bool) -> String {
+    /// What was done, or with `planned`, what would be; `new` when the cgroup is one this
+    /// run creates, so that its first cpuset.mems has no "was".
+    func describe(planned: Bool, new: Bool = false) -> String {
       switch self {
       case .enableCpuset(let path):
         return (planned ? "would enable" : "enabled") + " the cpuset controller for the children of \(path)"
       case .create(let path):
         return (planned ? "would create" : "created") + " cgroup \(path)"
       case .setMems(let path, let from, let to):
+        let verb = planned ? "would set" : "set"
+        if new { return verb + " cpuset.mems of \(path) to \(to.listDescription)" }
         let was = from.map { $0.isEmpty ? "inherited" : $0.listDescription } ?? "no cpuset controller yet"
-        return (planned ? "would set" : "set") + " cpuset.mems of \(path) to \(to.listDescription) (was \(was))"
+        return verb + " cpuset.mems of \(path) to \(to.listDescription) (was \(was))"
       case .move(let pid, let command, let from, let to):
         return (planned ? "would move" : "moved") + " pid \(pid) (\(command)) from \(from) to \(to)"
       }
@@ -708,7 +711,9 @@ extension Fence {
       if plan.changes.isEmpty { break }
       if dryRun {
         var out = ""
-        for change in plan.changes { out += change.describe(planned: true) + "\n" }
+        for change in plan.changes {
+          out += change.describe(planned: true, new: plan.changes.contains(.create(change.cgroup))) + "\n"
+        }
         for note in notes { out += "note: " + note + "\n" }
         out += "dry run: \(plan.changes.count) change\(plan.changes.count == 1 ? "" : "s") would be made; nothing was changed\n"
         Diagnostics.output(out)
@@ -718,7 +723,7 @@ extension Fence {
         switch execute(change, mount: roots.cgroup) {
         case .done:
           made += 1
-          Diagnostics.output(change.describe(planned: false) + "\n")
+          Diagnostics.output(change.describe(planned: false, new: plan.changes.contains(.create(change.cgroup))) + "\n")
         case .skipped(let why):
           Diagnostics.output("skipped: " + why + "\n")
         case .failed(let failure):

@@ -17,6 +17,9 @@ enum Cgroups {
     guard let components = plainComponents(path) else {
       return .refused("the opt-in cgroup '\(path)' is not a plain absolute path (it has '..', '.' or empty parts); fix Cgroup= in the registry")
     }
+    // Already there or below (a nested launch, a systemd scope inside an opt-in slice):
+    // stay. A slice with other controllers enabled could not take the process anyway.
+    if let own = ProcessStatus.cgroup(proc: "/proc"), isWithin(path, own: own, isMount: isMount) { return nil }
     var directory = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     if directory < 0 { return .system("cannot open /: \(Errno.current)") }
     for component in components {
@@ -68,6 +71,30 @@ enum Cgroups {
       return .system("cannot join the opt-in cgroup: writing \(path)/cgroup.procs failed with \(error); \(hint)")
     }
     return nil
+  }
+
+  /// Whether cgroup `own` (from /proc/self/cgroup: `/privnuma.slice/cxl0/job`) is the cgroup at
+  /// absolute path `target` or below it. The mount is what `target` has before one of
+  /// `own`'s ancestors-or-self; `isMount` confirms it is a cgroup v2 root, so that a cgroup
+  /// of the same name elsewhere in the tree does not count.
+  static func isWithin(_ target: String, own: String, isMount: (String) -> Bool) -> Bool {
+    var target = target
+    while target.count > 1 && target.hasSuffix("/") { target.removeLast() }
+    var candidate = own
+    while candidate.count > 1 && candidate.hasPrefix("/") {
+      if target.hasSuffix(candidate) {
+        let mount = String(target.dropLast(candidate.count))
+        if !mount.isEmpty && isMount(mount) { return true }
+      }
+      guard let slash = candidate.lastIndex(of: "/") else { break }
+      candidate = String(candidate[..<slash])
+    }
+    return false
+  }
+
+  /// A cgroup v2 root: it has cgroup.controllers, and no cgroup.type (every other cgroup has one).
+  static func isMount(_ path: String) -> Bool {
+    FileSystem.exists(path + "/cgroup.controllers") && !FileSystem.exists(path + "/cgroup.type")
   }
 
   /// The components of an absolute path with no `..`, `.` or empty parts, or nil.

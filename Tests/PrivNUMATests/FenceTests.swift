@@ -89,7 +89,8 @@ import Testing
 
     let text = report.text
     #expect(text.contains("node 2 (cxl0): NOT FENCED"))
-    #expect(text.contains("opt-in cgroup /privnuma.slice/cxl0: missing"))
+    #expect(text.contains("opt-in cgroup /privnuma.slice/cxl0: missing (launches on node 2 fail until 'privnuma fence apply' creates it)"))
+    #expect(text.contains("  backend cpuset: 4 processes in 3 other cgroups can allocate there\n"))
     #expect(text.contains("reachable from / (effective mems 0-3, the root cgroup):"))
     #expect(text.contains("pid 300 bash (uid 1002)"))
     #expect(text.contains("2 kernel threads stay in the root cgroup"))
@@ -128,7 +129,8 @@ import Testing
     #expect(hbm.fenced && hbm.optIn == nil)
     #expect(hbm.note.contains("fenced by the kernel"))
     #expect(!loose.fenced)
-    #expect(loose.note.contains("not fenced (backend none)"))
+    #expect(loose.note.contains("nothing keeps other processes off it"))
+    #expect(report.text.contains("warning: backend none: nothing keeps other processes off it"))
     #expect(!report.allFenced)
     #expect(report.text.contains("node 3 (loose): NOT FENCED"))
   }
@@ -242,6 +244,8 @@ import Testing
   @Test func changesSayWhatTheyDo() {
     #expect(Fence.Change.setMems("/system.slice", from: NodeSet(), to: NodeSet([0, 1])).describe(planned: false)
       == "set cpuset.mems of /system.slice to 0-1 (was inherited)")
+    #expect(Fence.Change.setMems("/privnuma.slice", from: nil, to: NodeSet(0...3)).describe(planned: true, new: true)
+      == "would set cpuset.mems of /privnuma.slice to 0-3")
     #expect(Fence.Change.create("/privnuma.slice").describe(planned: true) == "would create cgroup /privnuma.slice")
     #expect(Fence.Change.move(pid: 7, command: "sh", from: "/", to: "/privnuma-general").describe(planned: false)
       == "moved pid 7 (sh) from / to /privnuma-general")

@@ -47,6 +47,21 @@ import Testing
     #expect(failure?.message.contains("symbolic link") == true)
   }
 
+  @Test func aProcessInsideTheOptInCgroupStays() {
+    let mount = "/sys/fs/cgroup"
+    let isMount = { (path: String) in path == mount }
+    let target = "/sys/fs/cgroup/privnuma.slice/cxl0"
+    #expect(Cgroups.isWithin(target, own: "/privnuma.slice/cxl0", isMount: isMount))
+    #expect(Cgroups.isWithin(target + "/", own: "/privnuma.slice/cxl0", isMount: isMount))
+    #expect(Cgroups.isWithin(target, own: "/privnuma.slice/cxl0/run-1.scope", isMount: isMount))
+    #expect(!Cgroups.isWithin(target, own: "/privnuma-general", isMount: isMount))
+    #expect(!Cgroups.isWithin(target, own: "/privnuma.slice", isMount: isMount))
+    #expect(!Cgroups.isWithin(target, own: "/", isMount: isMount))
+    // A cgroup named like the opt-in one elsewhere in the tree is not it.
+    #expect(!Cgroups.isWithin(target, own: "/cxl0", isMount: isMount))
+    #expect(!Cgroups.isWithin(target, own: "/privnuma.slice/cxl0x", isMount: isMount))
+  }
+
   // MARK: - Capabilities
 
   @Test func anUnprivilegedProcessHasNothingToReduce() {

@@ -5,6 +5,7 @@
 #                          command runs in /privnuma.slice/cxl0 as alice, with
 #                          CapPrm, CapEff, CapInh and CapAmb all zero
 #   alice -p cxl0          prefer:2, pages on node 2
+#   alice, started in a cgroup below cxl0's: stays there, pages on node 2
 #   alice, plain binary    the same launch without file capabilities cannot
 #                          join the opt-in cgroup: exit 1, says how to install
 #   bob -m cxl0 / -m 2     refused, exit 3, nothing runs
@@ -52,6 +53,20 @@ want_rc 0
 want_policy prefer:2
 want_share 2 95
 end
+
+# Started inside the opt-in cgroup's subtree already (as a job under a systemd
+# scope in an opt-in slice would be): the launch leaves it where it is.
+job=$CG/privnuma.slice/cxl0/job
+mkdir -p "$job"
+run sh -c 'echo $$ > "$1/cgroup.procs" && exec run_as alice "$2" -m cxl0 sh -c "cat /proc/self/cgroup; exec workload 16"' - "$job" "$PN"
+begin privilege-stays-in-opt-in-subtree
+want_rc 0
+want_policy bind:2
+want_share 2 95
+want "the command ran in '$(printf '%s\n' "$OUT" | grep '^0::')', want 0::/privnuma.slice/cxl0/job" \
+    sh -c 'printf "%s\n" "$1" | grep -qx "0::/privnuma.slice/cxl0/job"' - "$OUT"
+end
+rmdir "$job" 2>/dev/null
 
 # Without file capabilities alice cannot write the root-owned cgroup.procs.
 m=$(marker)
