@@ -8,7 +8,7 @@ BIN := .build/release/privnuma
 # A static executable starts as fast as a C program: the launcher sits in front of every job.
 RELEASE_FLAGS := -c release --product privnuma -Xswiftc -static-executable
 APT_PACKAGES := libnuma-dev libcap-dev numactl qemu-system-x86 busybox-static hyperfine cpio gcc \
-	bash zsh fish groff man-db bc time python3
+	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin
 
 .PHONY: all build deps test unit-test binary-test vm-test demo bench install uninstall fuzz clean
 
@@ -25,9 +25,12 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# Unit and binary tests, the VM suite on a four-node guest, then the shell-level tests
+# (completions in bash, zsh and fish; make install; every command the README documents).
 test: deps build
 	$(SWIFT) test
 	Tests/vm/run
+	Tests/shell/run
 
 unit-test: deps
 	$(SWIFT) test
@@ -87,4 +90,14 @@ completions: build
 	$(BIN) __complete scripts fish > completions/privnuma.fish
 
 clean:
-	rm -rf .build .cache
+	rm -rf .build .cache fuzz-out
+
+# Coverage-guided fuzzing of the registry and NODES parsers (libFuzzer; not part of make test).
+FUZZ_SECONDS ?= 600
+
+fuzz: fuzz-registry fuzz-nodespec
+
+fuzz-registry fuzz-nodespec: fuzz-%:
+	Fuzz/run.sh $* $(FUZZ_SECONDS)
+
+.PHONY: fuzz-registry fuzz-nodespec

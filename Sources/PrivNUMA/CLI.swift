@@ -101,7 +101,7 @@ enum Launch {
     let machine = try environment.loadMachine(registry: request.registry)
     let status = try environment.processStatus()
     // uname only for the modes that newer kernels added.
-    let needsRelease = request.mode.map { $0.minimumKernel > KernelVersion(3, 8) } ?? false
+    let needsRelease = explaining || (request.mode.map { $0.minimumKernel > KernelVersion(3, 8) } ?? false)
     var planner = Planner(
       machine: machine, identity: environment.identity, names: environment.names, status: status,
       kernelRelease: needsRelease ? environment.kernel.release : "unknown")

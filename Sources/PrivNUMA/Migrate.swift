@@ -16,7 +16,8 @@
 /// ```
 enum Migrate {
   static let help = """
-    usage: privnuma migrate PID --to NODES [--from NODES] [--allow-unfenced] [--json] [--registry DIR]
+    usage: privnuma migrate PID --to NODES [--from NODES] [--allow-unfenced] [--json]
+                            [--registry DIR]
 
     Moves the pages of process PID from the nodes --from (default: every node where it has
     pages, except the destination) to NODES, with migrate_pages(2). A private destination
