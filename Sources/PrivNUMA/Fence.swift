@@ -196,8 +196,8 @@ enum Fence {
           }
           state.fenced = check.unchecked == nil && state.leaks.isEmpty
           state.ready = optIn.problem == nil
-          if let unchecked = check.unchecked {
-            state.note = "cannot tell: \(unchecked)"
+          if check.unchecked != nil {
+            state.note = "cannot tell: the cgroup v2 tree could not be read (see 'unchecked')"
           } else if state.fenced {
             state.note = "only \(optIn.cgroup) and the cgroups below it can allocate there"
           } else {
@@ -213,8 +213,12 @@ enum Fence {
       if nodes.isEmpty {
         return "no private nodes: the kernel lists none and the registry declares none; nothing to fence\n"
       }
-      var out = "cgroup v2 at \(cgroupRoot); nodes open to every cgroup: \(open.isEmpty ? "none" : open.listDescription)\n"
-      if let unchecked { out += "warning: \(unchecked)\n" }
+      var out: String
+      if let unchecked {
+        out = "warning (unchecked): \(unchecked)\n"
+      } else {
+        out = "cgroup v2 at \(cgroupRoot); nodes open to every cgroup: \(open.isEmpty ? "none" : open.listDescription)\n"
+      }
       for state in nodes {
         let node = state.node
         let verdict: String
@@ -247,7 +251,9 @@ enum Fence {
       if kernelThreads > 0 {
         out += "note: \(kernelThreads) kernel thread\(kernelThreads == 1 ? " stays" : "s stay") in the root cgroup; they cannot be moved and are not counted\n"
       }
-      if !allFenced {
+      if unchecked != nil {
+        out += "not checked: mount cgroup v2 at \(cgroupRoot) (the cpuset fence needs it), then run 'privnuma fence apply' as root\n"
+      } else if !allFenced {
         let open = nodes.filter { !$0.fenced || !$0.ready }.map { "node \($0.node.id) (\($0.node.label))" }
         out += "not fenced: \(open.joined(separator: ", ")); run 'privnuma fence apply' as root ('--dry-run' shows the changes first)\n"
       }
