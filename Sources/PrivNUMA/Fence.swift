@@ -197,7 +197,7 @@ enum Fence {
           state.fenced = check.unchecked == nil && state.leaks.isEmpty
           state.ready = optIn.problem == nil
           if check.unchecked != nil {
-            state.note = "cannot tell: the cgroup v2 tree could not be read (see 'unchecked')"
+            state.note = "cannot tell: the cgroup v2 tree could not be read"
           } else if state.fenced {
             state.note = "only \(optIn.cgroup) and the cgroups below it can allocate there"
           } else {
