@@ -60,6 +60,7 @@ public struct ShowReport {
     out += "preferred:" + ShowReport.numactlList(preferred)
     for (node, access) in privateNodes {
       out += "private node \(node.id): \(Listing.privateSummary(node)) \(access.allowed ? "allowed" : "not allowed")\n"
+      for disagreement in node.disagreements { out += "warning: node \(node.id): \(disagreement)\n" }
     }
     return out
   }
