@@ -206,7 +206,7 @@ public enum Registry {
     }
     var sectionLine: Int?
     /// key -> (line, value), for values checked once the whole file is read.
-    var values: [String: (line: Int, value: String)] = [:]
+    var values = KeyValues()
 
     var bytes = Array(text.utf8)
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
@@ -401,9 +401,18 @@ public enum Registry {
   static func size(_ text: String) -> Result<UInt64, Problem> {
     var digits = Substring(text)
     var shift: UInt64 = 0
-    if let last = text.last, let suffixShift = ["K": 10, "M": 20, "G": 30, "T": 40][last.uppercased()] {
-      shift = UInt64(suffixShift)
-      digits = digits.dropLast()
+    // A switch on the byte, not a Dictionary: hashing set-up costs start-up time on a launch.
+    let suffixShift: UInt64?
+    switch text.utf8.last {
+    case UInt8(ascii: "K"), UInt8(ascii: "k"): suffixShift = 10
+    case UInt8(ascii: "M"), UInt8(ascii: "m"): suffixShift = 20
+    case UInt8(ascii: "G"), UInt8(ascii: "g"): suffixShift = 30
+    case UInt8(ascii: "T"), UInt8(ascii: "t"): suffixShift = 40
+    default: suffixShift = nil
+    }
+    if let suffixShift {
+      shift = suffixShift
+      digits = Substring(text.utf8.dropLast())
     }
     guard !digits.isEmpty, digits.utf8.allSatisfy(isDigit) else {
       return .failure(Problem("MinFree='\(text)' is not a size; write bytes with an optional K, M, G or T suffix, e.g. MinFree=256M" + commentHint(text)))
@@ -501,5 +510,22 @@ public enum Registry {
 
   static func commaHint(_ word: String) -> String? {
     word.contains(",") ? " (separate names with spaces, not commas)" : nil
+  }
+}
+
+/// The keys of one file with their line and value. An array, not a Dictionary: a file holds
+/// at most nine keys, and hashing String keys costs start-up time on the launch path.
+struct KeyValues {
+  private var entries: [(key: String, line: Int, value: String)] = []
+
+  subscript(key: String) -> (line: Int, value: String)? {
+    get {
+      for entry in entries where entry.key == key { return (entry.line, entry.value) }
+      return nil
+    }
+    set {
+      entries.removeAll { $0.key == key }
+      if let newValue { entries.append((key, newValue.line, newValue.value)) }
+    }
   }
 }

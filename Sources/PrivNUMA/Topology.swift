@@ -56,22 +56,32 @@ public struct Topology: Sendable {
   }
 
   public func memory(of node: Int) -> Memory? {
-    guard let text = FileSystem.readIfPresent(nodePath(node, "meminfo")) else { return nil }
-    var memory = Memory(total: 0, free: 0)
-    var found = 0
-    for line in text.split(separator: "\n") {
-      // "Node 0 MemTotal:        5335252 kB"
-      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-      guard fields.count >= 4, let kib = UInt64(fields[3]) else { continue }
-      if fields[2] == "MemTotal:" {
-        memory.total = kib * 1024
-        found += 1
-      } else if fields[2] == "MemFree:" {
-        memory.free = kib * 1024
-        found += 1
+    guard let bytes = FileSystem.bytesIfPresent(nodePath(node, "meminfo")) else { return nil }
+    // "Node 0 MemTotal:        5335252 kB", scanned as bytes: this file is read on launches
+    // that name a node with a MinFree= reserve, and Character-level splitting is slow.
+    func kibibytes(after key: StaticString) -> UInt64? {
+      let keyBytes = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+      var index = 0
+      while index + keyBytes.count <= bytes.count {
+        var matched = 0
+        while matched < keyBytes.count, bytes[index + matched] == keyBytes[matched] { matched += 1 }
+        if matched == keyBytes.count {
+          var position = index + keyBytes.count
+          while position < bytes.count, bytes[position] == 0x20 { position += 1 }
+          var value: UInt64 = 0
+          let start = position
+          while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
+            value = value &* 10 &+ UInt64(bytes[position] - 0x30)
+            position += 1
+          }
+          return position > start ? value : nil
+        }
+        index += 1
       }
+      return nil
     }
-    return found == 2 ? memory : nil
+    guard let total = kibibytes(after: " MemTotal:"), let free = kibibytes(after: " MemFree:") else { return nil }
+    return Memory(total: total * 1024, free: free * 1024)
   }
 
   /// The distance row of a node, indexed like `online` (sysfs lists online nodes in order).
