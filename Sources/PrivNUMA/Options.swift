@@ -95,14 +95,14 @@ let queryOptions: [String] = ["show", "hardware", "help", "version"]
 /// Reads options getopt-style: in order, stopping at the first word that is not an option.
 public enum OptionParser {
   /// Finds an option by its long name, accepting an unambiguous prefix as getopt_long does.
-  static func lookup(long name: String, in table: [OptionSpec]) -> Result<OptionSpec, Failure> {
-    if let exact = table.first(where: { $0.long == name }) { return .success(exact) }
+  static func lookup(long name: String, in table: [OptionSpec]) throws(Failure) -> OptionSpec {
+    if let exact = table.first(where: { $0.long == name }) { return exact }
     let matches = table.filter { $0.long.hasPrefix(name) }
-    if matches.count == 1 { return .success(matches[0]) }
+    if matches.count == 1 { return matches[0] }
     if matches.isEmpty {
-      return .failure(.usage("unknown option '--\(name)'; see 'privnuma --help'"))
+      throw .usage("unknown option '--\(name)'; see 'privnuma --help'")
     }
-    return .failure(.usage("option '--\(name)' is ambiguous: " + matches.map { "--" + $0.long }.joined(separator: ", ")))
+    throw .usage("option '--\(name)' is ambiguous: " + matches.map { "--" + $0.long }.joined(separator: ", "))
   }
 
   /// Splits arguments into (option, value) pairs and the rest, following getopt's rules:
@@ -136,11 +136,7 @@ public enum OptionParser {
         } else {
           name = String(decoding: body, as: UTF8.self)
         }
-        let spec: OptionSpec
-        switch lookup(long: name, in: table) {
-        case .success(let found): spec = found
-        case .failure(let failure): throw failure
-        }
+        let spec = try lookup(long: name, in: table)
         if spec.value == nil, value != nil {
           throw .usage("option '--\(spec.long)' takes no value")
         }
