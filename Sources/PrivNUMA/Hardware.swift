@@ -5,7 +5,9 @@ public struct HardwareReport {
     public var id: Int
     public var cpus: CPUSet
     public var memory: Topology.Memory?
-    public var distances: [Int: Int]
+    /// Distances to the nodes of `online`, in that order (sysfs gives them so); an array, so a
+    /// 1,024-node table costs no hashing.
+    public var distances: [Int]
     public var weight: Int?
     public var privateNode: PrivateNode?
   }
@@ -18,9 +20,7 @@ public struct HardwareReport {
     let order = Array(topology.online)
     let weights = topology.interleaveWeights()
     nodes = order.map { id in
-      let row = topology.distances(from: id)
-      var distances: [Int: Int] = [:]
-      for (index, value) in row.enumerated() where index < order.count { distances[order[index]] = value }
+      let distances = Array(topology.distances(from: id).prefix(order.count))
       return Node(
         id: id, cpus: topology.cpus(of: id), memory: topology.memory(of: id), distances: distances,
         weight: weights?[id], privateNode: machine.privateNode(id))
@@ -45,7 +45,9 @@ public struct HardwareReport {
       out += "\n"
       for row in nodes {
         out += Format.pad(String(row.id), 3) + ": "
-        for column in nodes { out += Format.pad(row.distances[column.id].map(String.init) ?? "-", 3) + " " }
+        for index in nodes.indices {
+          out += Format.pad(index < row.distances.count ? String(row.distances[index]) : "-", 3) + " "
+        }
         out += "\n"
       }
     }
@@ -74,7 +76,7 @@ public struct HardwareReport {
               ("cpus", .nodes(node.cpus)),
               ("memory_total", node.memory.map { .uint($0.total) } ?? .null),
               ("memory_free", node.memory.map { .uint($0.free) } ?? .null),
-              ("distances", .object(node.distances.keys.sorted().map { (String($0), .int(node.distances[$0]!)) })),
+              ("distances", .object(zip(online, node.distances).map { (String($0), .int($1)) })),
               ("interleave_weight", node.weight.map { .int($0) } ?? .null),
               ("private", node.privateNode.map(Listing.privateJSON) ?? .null),
             ])

@@ -86,8 +86,20 @@ public struct Topology: Sendable {
 
   /// The distance row of a node, indexed like `online` (sysfs lists online nodes in order).
   public func distances(from node: Int) -> [Int] {
-    guard let text = FileSystem.readIfPresent(nodePath(node, "distance")) else { return [] }
-    return text.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) }
+    guard let bytes = FileSystem.bytesIfPresent(nodePath(node, "distance")) else { return [] }
+    // Bytes, not Characters: a 1,024-node machine has a million entries to read.
+    var row: [Int] = []
+    var value = -1
+    for byte in bytes {
+      if byte >= 0x30 && byte <= 0x39 {
+        value = (value < 0 ? 0 : value * 10) + Int(byte - 0x30)
+      } else if value >= 0 {
+        row.append(value)
+        value = -1
+      }
+    }
+    if value >= 0 { row.append(value) }
+    return row
   }
 
   /// Weighted-interleave weights per node, when the kernel has them (Linux 6.9+).
