@@ -44,8 +44,9 @@ public indirect enum JSON: Equatable, Sendable {
         return
       }
       out += "[\n"
+      let inner = String(repeating: " ", count: indent + 2)
       for (index, item) in items.enumerated() {
-        out += String(repeating: " ", count: indent + 2)
+        out += inner
         item.write(to: &out, indent: indent + 2, pretty: pretty)
         out += index == items.count - 1 ? "\n" : ",\n"
       }
@@ -56,8 +57,10 @@ public indirect enum JSON: Equatable, Sendable {
         return
       }
       out += pretty ? "{\n" : "{"
+      // One indentation string per object, not per member: large tables have a million members.
+      let inner = pretty ? String(repeating: " ", count: indent + 2) : ""
       for (index, (key, value)) in members.enumerated() {
-        if pretty { out += String(repeating: " ", count: indent + 2) }
+        out += inner
         JSON.quote(key, into: &out)
         out += pretty ? ": " : ":"
         value.write(to: &out, indent: indent + 2, pretty: pretty)
@@ -70,6 +73,13 @@ public indirect enum JSON: Equatable, Sendable {
   }
 
   static func quote(_ text: String, into out: inout String) {
+    // Most keys and values are plain ASCII with nothing to escape: copy them whole.
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+      out += "\""
+      out += text
+      out += "\""
+      return
+    }
     out += "\""
     for scalar in text.unicodeScalars {
       switch scalar {
