@@ -60,3 +60,54 @@ for n in 0 1 2 3; do
     printf '    node %s: %6s pages\n' "$n" "$c"
 done
 rule
+
+# Private nodes: a registry, a cpuset fence, the rules of use, and an audit.
+counts() { # workload output -> per-node lines
+    for n in 0 1 2 3; do
+        c=$(echo "$1" | awk -v k="N$n" '$1 == k { v = $2 } END { print v + 0 }')
+        printf '    node %s: %6s pages\n' "$n" "$c"
+    done
+}
+. /vm/fence.sh
+if ! fence_setup; then
+    say "Setting up the private nodes failed."
+    exit 1
+fi
+say "Now private memory. The administrator declares nodes 2 and 3 private in"
+say "/etc/privnuma/nodes.d: node 2 is 'cxl0', for the group cram; node 3 is"
+say "'cxl1', for root. privnuma is installed with file capabilities, and"
+say "'privnuma fence apply' fences the nodes with cgroup cpusets, so that only"
+say "the opt-in cgroups can allocate there:"
+say
+echo "$APPLY_OUT" | sed 's/^/    /'
+say
+say "What alice (a member of cram) sees with 'privnuma nodes':"
+say
+run_as alice "$PN" nodes | sed 's/^/    /'
+rule
+say "alice prefers cxl0 for her program:  privnuma --preferred=cxl0 workload 64"
+say
+out=$(run_as alice "$PN" --preferred=cxl0 workload 64 2>&1)
+counts "$out"
+say
+say "bob is not in cram. The same command is refused before anything runs:"
+say
+run_as bob "$PN" --preferred=cxl0 workload 64 2>&1 | sed 's/^/    /'
+say "    (exit status 3: refused by the private-node rules)"
+say
+say "And programs that do not ask never get private memory, even when they"
+say "spread over every node they can:  privnuma --interleave=all workload 64"
+say
+out=$(run_as bob "$PN" --interleave=all workload 64 2>&1)
+counts "$out"
+rule
+say "Finally 'privnuma audit' checks every process for pages on a private node"
+say "it did not opt into, and every fence:"
+say
+"$PN" audit 2>&1 | sed 's/^/    /'
+say
+say "That is privnuma: numactl's options, with private memory used only when"
+say "named, only by those allowed, and proof of where the pages are."
+rule
+fence_teardown
+
