@@ -189,7 +189,8 @@ SHADOW
 
     # The guest side: init, helpers, scenarios, demo.
     cp "$VM_SRC/guest/init" "$root/init"
-    cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$VM_SRC/guest/fence.sh" "$root/vm/"
+    cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$VM_SRC/guest/fence.sh" \
+        "$VM_SRC/guest/rfcv4.sh" "$root/vm/"
     cp "$VM_SRC/guest/run_as" "$root/usr/bin/run_as"
     chmod 0755 "$root/init" "$root/usr/bin/run_as"
     mkdir -p "$root/vm/scenarios"

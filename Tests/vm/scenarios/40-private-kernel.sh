@@ -17,43 +17,12 @@
 #   explain --json, check, nodes --json  agree with all of the above
 # The real sysfs and an empty registry are put back at the end.
 
-sysnode=/sys/devices/system/node
+. /vm/rfcv4.sh
 fake=/tmp/private-node-sysfs
 registry=/etc/privnuma/nodes.d
 
-# j PATH: the value at PATH of the last run's JSON output.
-j() { jsonq "$@" < "$_T/out" 2>/dev/null; }
-
-# json_index ID: the index in the last output's "nodes" array of node ID.
-json_index() {
-    local k=0 count
-    count=$(j -n nodes)
-    while [ "$k" -lt "${count:-0}" ]; do
-        [ "$(j nodes.$k.id)" = "$1" ] && { echo "$k"; return; }
-        k=$((k + 1))
-    done
-    echo none
-}
-
 private_setup() {
-    local f d n
-    mkdir -p "$fake" || return 1
-    mount -t tmpfs tmpfs "$fake" || return 1
-    # sysfs attributes copied one by one: the node directories hold
-    # write-only files and symlinks that cp -r trips over.
-    for f in "$sysnode"/*; do
-        [ -f "$f" ] && [ -r "$f" ] && cat "$f" > "$fake/${f##*/}" 2>/dev/null
-    done
-    for d in "$sysnode"/node[0-9]*; do
-        n=${d##*/}
-        mkdir -p "$fake/$n" || return 1
-        for f in cpulist cpumap distance meminfo numastat vmstat; do
-            [ -r "$d/$f" ] && cat "$d/$f" > "$fake/$n/$f" 2>/dev/null
-        done
-    done
-    echo 2-3 > "$fake/has_private_memory" || return 1
-    echo 0-2 > "$fake/has_memory" || return 1
-    mount -o bind "$fake" "$sysnode" || return 1
+    rfcv4_mount "$fake" || return 1
 
     mkdir -p "$registry" || return 1
     cat > "$registry/50-cxl0.conf" <<'EOF' || return 1
@@ -76,12 +45,7 @@ Capabilities=migration demotion reclaim
 EOF
 }
 
-private_cleanup() {
-    rm -rf /etc/privnuma
-    umount "$sysnode" 2>/dev/null
-    umount "$fake" 2>/dev/null
-    rmdir "$fake" 2>/dev/null
-}
+private_cleanup() { rfcv4_unmount "$fake"; }
 
 if ! have_privnuma private-setup; then
     exit 0

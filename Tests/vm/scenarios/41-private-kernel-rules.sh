@@ -14,47 +14,12 @@
 #
 # The real sysfs and an empty registry are put back at the end.
 
-sysnode=/sys/devices/system/node
+. /vm/rfcv4.sh
 fake=/tmp/private-node-sysfs-rules
 registry=/etc/privnuma/nodes.d
 
-j() { jsonq "$@" < "$_T/out" 2>/dev/null; }
-
-json_index() {
-    local k=0 count
-    count=$(j -n nodes)
-    while [ "$k" -lt "${count:-0}" ]; do
-        [ "$(j nodes.$k.id)" = "$1" ] && { echo "$k"; return; }
-        k=$((k + 1))
-    done
-    echo none
-}
-
-rules_setup() {
-    local f d n
-    mkdir -p "$fake" || return 1
-    mount -t tmpfs tmpfs "$fake" || return 1
-    for f in "$sysnode"/*; do
-        [ -f "$f" ] && [ -r "$f" ] && cat "$f" > "$fake/${f##*/}" 2>/dev/null
-    done
-    for d in "$sysnode"/node[0-9]*; do
-        n=${d##*/}
-        mkdir -p "$fake/$n" || return 1
-        for f in cpulist cpumap distance meminfo numastat vmstat; do
-            [ -r "$d/$f" ] && cat "$d/$f" > "$fake/$n/$f" 2>/dev/null
-        done
-    done
-    echo 2-3 > "$fake/has_private_memory" || return 1
-    echo 0-2 > "$fake/has_memory" || return 1
-    mount -o bind "$fake" "$sysnode"
-}
-
-rules_cleanup() {
-    rm -rf /etc/privnuma
-    umount "$sysnode" 2>/dev/null
-    umount "$fake" 2>/dev/null
-    rmdir "$fake" 2>/dev/null
-}
+rules_setup() { rfcv4_mount "$fake"; }
+rules_cleanup() { rfcv4_unmount "$fake"; }
 
 # declare_node FILE LINES...: a registry file of the given lines.
 declare_node() {
