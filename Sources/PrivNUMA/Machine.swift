@@ -69,11 +69,13 @@ public struct Machine: Sendable {
 
   /// The NODES context for a caller.
   public func nodeContext(memsAllowed: NodeSet, identity: Identity, names: NameService, ignoreCpuset: Bool) -> NodeContext {
-    // `private` means the nodes this caller may name in a policy: allowed and bindable.
-    let usable = NodeSet(
-      privateNodes.filter { $0.bindable && Access.decide($0, for: identity, names: names).allowed }.map(\.id))
+    // `private` means the nodes this caller may name in a policy: allowed and bindable. It is
+    // decided only if the word is used; the planner checks access for nodes named otherwise.
+    let privateNodes = privateNodes
     return NodeContext(
-      present: topology.online, general: generalNodes, memsAllowed: memsAllowed,
-      privateNodes: privateSet, usablePrivate: usable, labels: labels, ignoreCpuset: ignoreCpuset)
+      present: topology.online, general: generalNodes, memsAllowed: memsAllowed, privateNodes: privateSet,
+      usablePrivate: NodeSet(
+        privateNodes.filter { $0.bindable && Access.decide($0, for: identity, names: names).allowed }.map(\.id)),
+      labels: labels, ignoreCpuset: ignoreCpuset)
   }
 }

@@ -10,8 +10,13 @@ public struct NodeContext: Sendable {
   public var memsAllowed: NodeSet
   /// Every private node, whether or not this caller may use it.
   public var privateNodes: NodeSet
-  /// Private nodes this caller may use: what the word `private` means.
-  public var usablePrivate: NodeSet
+  /// Private nodes this caller may use: what the word `private` means. Worked out only when
+  /// the word is used, since deciding access can read the group database for every node.
+  public var usablePrivate: NodeSet {
+    get { findUsablePrivate() }
+    set { findUsablePrivate = { newValue } }
+  }
+  private var findUsablePrivate: @Sendable () -> NodeSet
   /// Registry labels (and `node<N>` for unlabelled kernel private nodes).
   /// An array rather than a Dictionary: hashing costs start-up time on the launch path.
   public var labels: [(label: String, id: Int)]
@@ -22,14 +27,14 @@ public struct NodeContext: Sendable {
 
   public init(
     present: NodeSet, general: NodeSet, memsAllowed: NodeSet, privateNodes: NodeSet = NodeSet(),
-    usablePrivate: NodeSet = NodeSet(), labels: [(label: String, id: Int)] = [], ignoreCpuset: Bool = false,
+    usablePrivate: @autoclosure @escaping @Sendable () -> NodeSet = NodeSet(), labels: [(label: String, id: Int)] = [], ignoreCpuset: Bool = false,
     environment: @escaping @Sendable (String) -> String? = NodeContext.processEnvironment
   ) {
     self.present = present
     self.general = general
     self.memsAllowed = memsAllowed
     self.privateNodes = privateNodes
-    self.usablePrivate = usablePrivate
+    self.findUsablePrivate = usablePrivate
     self.labels = labels
     self.ignoreCpuset = ignoreCpuset
     self.environment = environment
