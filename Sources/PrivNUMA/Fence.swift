@@ -555,7 +555,7 @@ extension Fence {
         hasOptInBelow.insert(ancestor)
       }
     }
-    let inside = beneath.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    let inside = beneath.keys.sorted(by: FileSystem.byteOrder)
 
     if !tree.root.cpusetForChildren { plan.changes.append(.enableCpuset("/")) }
     for path in inside {

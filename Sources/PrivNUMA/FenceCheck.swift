@@ -132,13 +132,11 @@ public enum FenceCheck {
     while let entry = readdir(dir) {
       let type = entry.pointee.d_type
       guard type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) else { continue }
-      let name = withUnsafePointer(to: entry.pointee.d_name) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-      }
+      let name = FileSystem.entryName(entry)
       if name == "." || name == ".." { continue }
       if type == UInt8(DT_UNKNOWN) && !isDirectory(path + "/" + name) { continue }
       names.append(name)
     }
-    return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    return names.sorted(by: FileSystem.byteOrder)
   }
 }

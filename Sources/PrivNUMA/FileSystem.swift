@@ -46,12 +46,22 @@ enum FileSystem {
     defer { closedir(dir) }
     var names: [String] = []
     while let entry = readdir(dir) {
-      let name = withUnsafePointer(to: entry.pointee.d_name) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-      }
+      let name = entryName(entry)
       if name != "." && name != ".." { names.append(name) }
     }
-    return .success(names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+    return .success(names.sorted(by: byteOrder))
+  }
+
+  /// The name of a directory entry from readdir.
+  static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+    withUnsafePointer(to: entry.pointee.d_name) {
+      $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+    }
+  }
+
+  /// Byte order of names, as `ls` sorts in the C locale and systemd reads drop-in files.
+  static func byteOrder(_ lhs: String, _ rhs: String) -> Bool {
+    lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
   }
 
   static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }

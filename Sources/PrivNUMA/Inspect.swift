@@ -110,10 +110,9 @@ enum Processes {
     guard let uid else { return nil }
     if cache.isEmpty {
       cache[UInt32.max] = ""  // marks the file as read, even when it names nobody
-      for line in (FileSystem.readIfPresent(passwd) ?? "").split(separator: "\n") {
-        let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+      for fields in Accounts.lines(passwd) {
         guard fields.count >= 3, let id = UInt32(fields[2]), cache[id] == nil else { continue }
-        cache[id] = String(fields[0])
+        cache[id] = fields[0]
       }
     }
     return cache[uid]

@@ -134,11 +134,8 @@ struct MigrationPlanner {
     guard let uid = status.uid else {
       return .failure(.system("cannot tell who owns process \(pid): no Uid line in \(proc)/\(pid)/status"))
     }
-    var owner = uid == caller.uid ? caller : self.owner(uid)
-    if owner.userName == nil {
-      var names: [UInt32: String] = [:]
-      owner.userName = Processes.userName(uid, cache: &names)
-    }
+    // displayName looks the owner's name up when a message needs it.
+    let owner = uid == caller.uid ? caller : self.owner(uid)
     let crossUser = uid != caller.uid
     if crossUser && caller.uid != 0 && elevated {
       return .failure(.refused("process \(pid) (\(status.name)) belongs to \(owner.displayName); only root may migrate another user's process, and privnuma does not lend its installed privilege for it"))

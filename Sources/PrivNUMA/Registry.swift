@@ -114,12 +114,10 @@ public enum Registry {
         if errno != 0 { return .failure(.system("cannot list the registry \(directory): \(Errno.current)")) }
         break
       }
-      let name = withUnsafePointer(to: entry.pointee.d_name) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-      }
+      let name = FileSystem.entryName(entry)
       if isRegistryFileName(name) { names.append(name) }
     }
-    names.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    names.sort(by: FileSystem.byteOrder)
 
     var files: [(String, String)] = []
     for name in names {

@@ -60,13 +60,11 @@ public struct Topology: Sendable {
     // "Node 0 MemTotal:        5335252 kB", scanned as bytes: this file is read on launches
     // that name a node with a MinFree= reserve, and Character-level splitting is slow.
     func kibibytes(after key: StaticString) -> UInt64? {
-      let keyBytes = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+      let length = key.utf8CodeUnitCount
       var index = 0
-      while index + keyBytes.count <= bytes.count {
-        var matched = 0
-        while matched < keyBytes.count, bytes[index + matched] == keyBytes[matched] { matched += 1 }
-        if matched == keyBytes.count {
-          var position = index + keyBytes.count
+      while index + length <= bytes.count {
+        if ProcessStatus.matches(bytes[index..<(index + length)], key) {
+          var position = index + length
           while position < bytes.count, bytes[position] == 0x20 { position += 1 }
           var value: UInt64 = 0
           let start = position
