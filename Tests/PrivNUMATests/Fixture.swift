@@ -41,3 +41,17 @@ enum Fixture {
     return node
   }
 }
+
+/// A test kernel: every call fails with ENOSYS unless the conforming type answers it.
+protocol StubKernel: Kernel {}
+
+extension StubKernel {
+  func setMemoryPolicy(_ policy: MemoryPolicy) -> Result<Void, Errno> { .failure(.notImplemented) }
+  func memoryPolicy() -> Result<MemoryPolicy, Errno> { .failure(.notImplemented) }
+  func nextInterleaveNode() -> Result<Int, Errno> { .failure(.notImplemented) }
+  func allowedMemoryNodes() -> Result<NodeSet, Errno> { .failure(.notImplemented) }
+  func setAffinity(_ cpus: CPUSet) -> Result<Void, Errno> { .failure(.notImplemented) }
+  func affinity() -> Result<CPUSet, Errno> { .failure(.notImplemented) }
+  func execute(_ arguments: [String]) -> Errno { .notImplemented }
+  func migratePages(pid: Int32, from: NodeSet, to: NodeSet) -> Result<Int, Errno> { .failure(.notImplemented) }
+}

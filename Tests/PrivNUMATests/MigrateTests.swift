@@ -4,17 +4,10 @@ import Testing
 @testable import PrivNUMA
 
 /// A kernel that records migrate_pages calls and answers as told; nothing else is used.
-private final class MigrationKernel: Kernel, @unchecked Sendable {
+private final class MigrationKernel: StubKernel, @unchecked Sendable {
   var calls: [(pid: Int32, from: NodeSet, to: NodeSet)] = []
   var answer: Result<Int, Errno> = .success(0)
 
-  func setMemoryPolicy(_ policy: MemoryPolicy) -> Result<Void, Errno> { .failure(.notImplemented) }
-  func memoryPolicy() -> Result<MemoryPolicy, Errno> { .failure(.notImplemented) }
-  func nextInterleaveNode() -> Result<Int, Errno> { .failure(.notImplemented) }
-  func allowedMemoryNodes() -> Result<NodeSet, Errno> { .failure(.notImplemented) }
-  func setAffinity(_ cpus: CPUSet) -> Result<Void, Errno> { .failure(.notImplemented) }
-  func affinity() -> Result<CPUSet, Errno> { .failure(.notImplemented) }
-  func execute(_ arguments: [String]) -> Errno { .notImplemented }
   func migratePages(pid: Int32, from: NodeSet, to: NodeSet) -> Result<Int, Errno> {
     calls.append((pid, from, to))
     return answer

@@ -591,21 +591,17 @@ extension PlannerTests {
 // MARK: - Reports
 
 /// A kernel that answers from fixed values, for `show`.
-private struct MockKernel: Kernel {
+private struct MockKernel: StubKernel {
   var policy: MemoryPolicy = MemoryPolicy(mode: .default)
   var next: Int = 0
   var mems: NodeSet = NodeSet([0, 1, 2, 3])
   var cpus: CPUSet = CPUSet([0, 1, 2, 3])
   var release: String = "6.18.0"
 
-  func setMemoryPolicy(_ policy: MemoryPolicy) -> Result<Void, Errno> { .failure(.notPermitted) }
   func memoryPolicy() -> Result<MemoryPolicy, Errno> { .success(policy) }
   func nextInterleaveNode() -> Result<Int, Errno> { .success(next) }
   func allowedMemoryNodes() -> Result<NodeSet, Errno> { .success(mems) }
-  func setAffinity(_ cpus: CPUSet) -> Result<Void, Errno> { .failure(.notPermitted) }
   func affinity() -> Result<CPUSet, Errno> { .success(cpus) }
-  func execute(_ arguments: [String]) -> Errno { .notPermitted }
-  func migratePages(pid: Int32, from: NodeSet, to: NodeSet) -> Result<Int, Errno> { .failure(.notPermitted) }
 }
 
 private func lines(_ text: String) -> [String] {
@@ -783,16 +779,8 @@ extension PlannerTests {
     }
 
     @Test func showFailsCleanlyWhenTheKernelRefuses() {
-      struct Refusing: Kernel {
+      struct Refusing: StubKernel {
         var release: String { "6.18.0" }
-        func setMemoryPolicy(_ policy: MemoryPolicy) -> Result<Void, Errno> { .failure(.notImplemented) }
-        func memoryPolicy() -> Result<MemoryPolicy, Errno> { .failure(.notImplemented) }
-        func nextInterleaveNode() -> Result<Int, Errno> { .failure(.notImplemented) }
-        func allowedMemoryNodes() -> Result<NodeSet, Errno> { .failure(.notImplemented) }
-        func setAffinity(_ cpus: CPUSet) -> Result<Void, Errno> { .failure(.notImplemented) }
-        func affinity() -> Result<CPUSet, Errno> { .failure(.notImplemented) }
-        func execute(_ arguments: [String]) -> Errno { .notImplemented }
-        func migratePages(pid: Int32, from: NodeSet, to: NodeSet) -> Result<Int, Errno> { .failure(.notImplemented) }
       }
       let result = ShowReport.read(machine: Fixture.machine("one-node"), kernel: Refusing(), identity: Fixture.alice, names: Fixture.names)
       guard case .failure(let failure) = result else {
