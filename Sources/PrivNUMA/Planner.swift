@@ -79,15 +79,16 @@ public struct Planner {
       case .failure(let failure):
         plan.fail("cpus", Failure(failure.kind, "--cpunodebind: \(failure.message)"))
       case .success(let nodes):
-        let cpuless = nodes.filter { machine.topology.cpus(of: $0).isEmpty }
+        // Each node's cpulist is read once.
+        let perNode = nodes.map { (node: $0, cpus: machine.topology.cpus(of: $0)) }
+        let cpuless = perNode.filter { $0.cpus.isEmpty }.map(\.node)
         if !cpuless.isEmpty {
-          let withCPUs = machine.topology.online.filter { !machine.topology.cpus(of: $0).isEmpty }
           plan.fail(
             "cpus",
-            .usage("--cpunodebind: node \(NodeSet(cpuless)) has no CPUs (it is memory-only); nodes with CPUs: \(NodeSet(withCPUs)). To place memory there use --membind or --preferred"))
+            .usage("--cpunodebind: node \(NodeSet(cpuless)) has no CPUs (it is memory-only); nodes with CPUs: \(machine.topology.withCPUs). To place memory there use --membind or --preferred"))
           return
         }
-        var cpus = machine.topology.cpus(of: nodes)
+        var cpus = perNode.reduce(CPUSet()) { $0.union($1.cpus) }
         if !request.ignoreCpuset { cpus = cpus.intersection(status.cpusAllowed) }
         if cpus.isEmpty {
           plan.fail("cpus", .system("--cpunodebind: the CPUs of node \(nodes) are all outside this process's allowed CPUs (\(status.cpusAllowed))"))

@@ -44,11 +44,6 @@ public struct Topology: Sendable {
     FileSystem.bytesIfPresent(nodePath(node, "cpulist")).flatMap { CPUSet(kernelList: $0[...]) } ?? CPUSet()
   }
 
-  /// All CPUs of the given nodes.
-  public func cpus(of nodes: NodeSet) -> CPUSet {
-    nodes.reduce(CPUSet()) { $0.union(cpus(of: $1)) }
-  }
-
   /// Memory of one node in bytes, from its `meminfo`.
   public struct Memory: Equatable, Sendable {
     public var total: UInt64
