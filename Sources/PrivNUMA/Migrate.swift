@@ -211,15 +211,9 @@ struct MigrationPlanner {
 
   /// DESIGN §6 for a private destination, for the caller and the process's owner.
   func check(_ node: PrivateNode, owner: Identity, cgroup: String?, request: Migrate.Request, plan: inout MigrationPlan) -> Failure? {
-    let name = "node \(node.id) (\(node.label))"
-    if !machine.topology.online.contains(node.id) {
-      return .refused("\(name) is declared in \(node.source ?? "the registry") but the kernel has no such node online; fix the registry's Id=")
-    }
-    let source = node.source ?? "the registry"
-    let callerAccess = Access.decide(node, for: caller, names: names)
-    if !callerAccess.allowed {
-      return .refused("\(name): \(callerAccess.reason); ask an administrator to add you to AllowUsers= or AllowGroups= in \(source)")
-    }
+    let name = PrivateNodeRules.name(node)
+    if let refusal = PrivateNodeRules.existence(node, online: machine.topology.online) { return refusal }
+    if let refusal = PrivateNodeRules.access(node, Access.decide(node, for: caller, names: names)) { return refusal }
     if owner.uid != caller.uid {
       let ownerAccess = Access.decide(node, for: owner, names: names)
       if !ownerAccess.allowed {
@@ -229,14 +223,7 @@ struct MigrationPlanner {
     if !node.capabilities.contains(.migration) {
       return .refused("\(name) does not allow migration (no 'migration' capability): pages cannot be moved there\(node.capabilities.contains(.demotion) ? "; it is reached by demotion" : "")")
     }
-    if let reserve = node.minFree {
-      guard let memory = machine.topology.memory(of: node.id) else {
-        return .system("\(name): cannot read its free memory from sysfs to check MinFree=")
-      }
-      if memory.free < reserve {
-        return .refused("\(name) has \(Format.bytes(memory.free)) free, below its MinFree= reserve of \(Format.bytes(reserve)); free memory there or wait")
-      }
-    }
+    if case .failure(let refusal) = PrivateNodeRules.reserve(node, topology: machine.topology) { return refusal }
     switch node.backend {
     case .kernel:
       break
@@ -246,10 +233,10 @@ struct MigrationPlanner {
         return .refused("\(name) is fenced by the opt-in cgroup \(path), and process \(plan.pid) is not in it (it is in \(cgroup ?? "an unknown cgroup")); start it with 'privnuma' on that node, or move it into \(path) first")
       }
     case .none:
-      if !request.allowUnfenced {
-        return .refused("\(name) is not fenced (backend none): nothing keeps other processes off it; give it Cgroup= and run 'privnuma fence apply', or pass --allow-unfenced")
+      switch PrivateNodeRules.unfenced(node, allowed: request.allowUnfenced) {
+      case .success(let warning): plan.warnings.append(warning)
+      case .failure(let refusal): return refusal
       }
-      plan.warnings.append("\(name) is not fenced: any process may allocate there")
     }
     return nil
   }

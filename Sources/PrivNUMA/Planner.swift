@@ -120,20 +120,19 @@ public struct Planner {
     var cgroups: [(Int, String)] = []
     for id in plan.privateNodes {
       guard let node = machine.privateNode(id) else { continue }
-      let name = "node \(id) (\(node.label))"
-      if !machine.topology.online.contains(id) {
-        plan.fail("exists \(id)", .refused("\(name) is declared in \(node.source ?? "the registry") but the kernel has no such node online; fix the registry's Id="))
+      let name = PrivateNodeRules.name(node)
+      if let refusal = PrivateNodeRules.existence(node, online: machine.topology.online) {
+        plan.fail("exists \(id)", refusal)
         continue
       }
       plan.pass("exists \(id)", "\(name) is online and declared by \(node.kernelPrivate ? "the kernel" : "the registry")")
 
       let access = Access.decide(node, for: identity, names: names)
-      if access.allowed {
-        plan.pass("access \(id)", access.reason)
-      } else {
-        plan.fail("access \(id)", .refused("\(name): \(access.reason); ask an administrator to add you to AllowUsers= or AllowGroups= in \(node.source ?? "the registry")"))
+      if let refusal = PrivateNodeRules.access(node, access) {
+        plan.fail("access \(id)", refusal)
         continue
       }
+      plan.pass("access \(id)", access.reason)
 
       if !node.capabilities.contains(.mempolicy) {
         var message = "\(name) does not allow memory policies (no 'mempolicy' capability)"
@@ -155,17 +154,14 @@ public struct Planner {
       }
       plan.pass("capability \(id)", "\(name) allows \(policy.flags.contains(.numaBalancing) ? "memory policies and NUMA balancing" : "memory policies")")
 
-      if let reserve = node.minFree {
-        if let memory = machine.topology.memory(of: id) {
-          if memory.free < reserve {
-            plan.fail("reserve \(id)", .refused("\(name) has \(Format.bytes(memory.free)) free, below its MinFree= reserve of \(Format.bytes(reserve)); free memory there or wait"))
-            continue
-          }
-          plan.pass("reserve \(id)", "\(Format.bytes(memory.free)) free, reserve \(Format.bytes(reserve))")
-        } else {
-          plan.fail("reserve \(id)", .system("\(name): cannot read its free memory from sysfs to check MinFree="))
-          continue
-        }
+      switch PrivateNodeRules.reserve(node, topology: machine.topology) {
+      case .failure(let refusal):
+        plan.fail("reserve \(id)", refusal)
+        continue
+      case .success(let memory?):
+        plan.pass("reserve \(id)", "\(Format.bytes(memory.free)) free, reserve \(Format.bytes(node.minFree ?? 0))")
+      case .success(nil):
+        break
       }
 
       switch node.backend {
@@ -176,15 +172,18 @@ public struct Planner {
         cgroups.append((id, path))
         plan.pass("backend \(id)", "cpuset: the launch joins the opt-in cgroup \(node.cgroup ?? "")")
       case .none:
-        if request.allowUnfenced {
+        switch PrivateNodeRules.unfenced(node, allowed: request.allowUnfenced) {
+        case .success(let warning):
           plan.pass("backend \(id)", "none: nothing fences it; allowed by --allow-unfenced")
-          plan.warnings.append("\(name) is not fenced: any process may allocate there")
-        } else {
-          plan.fail("backend \(id)", .refused("\(name) is not fenced (backend none): nothing keeps other processes off it; give it Cgroup= and run 'privnuma fence apply', or pass --allow-unfenced"))
+          plan.warnings.append(warning)
+        case .failure(let refusal):
+          plan.fail("backend \(id)", refusal)
         }
       }
     }
-    let distinct = Set(cgroups.map(\.1))
+    // An array, not a Set: hashing set-up costs start-up time on the launch path.
+    var distinct: [String] = []
+    for (_, path) in cgroups where !distinct.contains(path) { distinct.append(path) }
     if distinct.count > 1 {
       plan.fail("cgroup", .refused("nodes \(NodeSet(cgroups.map(\.0))) have different opt-in cgroups (\(distinct.sorted().joined(separator: ", "))); a process can be in only one, so name nodes of one cgroup"))
     } else if let path = distinct.first {
