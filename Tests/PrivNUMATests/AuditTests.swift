@@ -71,6 +71,32 @@ struct AuditTests {
     #expect(ProcFixture.code(Audit.run(["--bogus"], environment)) == 2)
   }
 
+  /// A process whose numa_maps cannot be read (here a directory: EISDIR even for root, as
+  /// EACCES is for a user reading another user's process) makes the audit incomplete: exit 1
+  /// although nothing else is wrong, and the text says so.
+  @Test func aProcessThatCannotBeReadMakesTheAuditIncomplete() throws {
+    let files = FileManager.default
+    let base = files.temporaryDirectory.appendingPathComponent("privnuma-audit-\(getpid())").path
+    try? files.removeItem(atPath: base)
+    try files.copyItem(atPath: Fixture.directory + "/proc-clean", toPath: base)
+    defer { try? files.removeItem(atPath: base) }
+    let hidden = base + "/proc/4321"
+    try files.copyItem(atPath: base + "/proc/812", toPath: hidden)
+    try files.removeItem(atPath: hidden + "/numa_maps")
+    try files.createDirectory(atPath: hidden + "/numa_maps", withIntermediateDirectories: false)
+    let roots = Roots(sysfs: base + "/sys", proc: base + "/proc", cgroup: base + "/cgroup", registry: base + "/nodes.d")
+    let machine = Machine(roots: roots, topology: Topology(roots: roots), declared: [ProcFixture.mem3])
+
+    let report = try audit(machine)
+    #expect(report.unreadable == [4321])
+    #expect(report.violations.isEmpty && report.brokenFences.isEmpty)
+    #expect(!report.complete)
+    #expect(!report.clean)
+    #expect(report.text.contains("incomplete: 1 process could not be read"))
+    #expect(ProcFixture.code(Audit.run([], ProcFixture.environment(machine))) == 1)
+    #expect(ProcFixture.code(Audit.run(["--json"], ProcFixture.environment(machine))) == 1)
+  }
+
   @Test func aMissingOptInCgroupIsAWarning() throws {
     var node = ProcFixture.mem3
     node.cgroup = "privnuma.slice/gone"
