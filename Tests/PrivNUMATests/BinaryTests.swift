@@ -5,8 +5,10 @@ import Testing
 // kernel reports for the launched command, exec semantics and exit codes, every bad input,
 // the query commands, and the private-node rules over the RFC-v4 fixture sysfs.
 //
-// The binary is $PRIVNUMA_BIN, else .build/debug/privnuma, else .build/release/privnuma at the
-// repository root. Without one every test here fails, saying so: a missing binary is not a pass.
+// The binary is the one `make install` installs: the static release build
+// .build/release/privnuma that `make build` makes (make test builds it first), or
+// $PRIVNUMA_BIN. Without it, or with one older than the sources, every test here fails,
+// saying so: a missing or stale binary is not a pass.
 
 /// The repository root: three levels above this file (Tests/PrivNUMATests/BinaryTests.swift).
 private let repository = URL(fileURLWithPath: #filePath)
@@ -39,10 +41,28 @@ private func binary() throws -> String {
     }
     return path
   }
-  let candidates = [repository + "/.build/debug/privnuma", repository + "/.build/release/privnuma"]
-  for path in candidates where files.isExecutableFile(atPath: path) { return path }
-  throw BinaryTestError(
-    description: "no privnuma binary: none of \(candidates.joined(separator: ", ")) exists; run 'swift build' (or 'make build'), or set PRIVNUMA_BIN")
+  let path = repository + "/.build/release/privnuma"
+  guard files.isExecutableFile(atPath: path) else {
+    throw BinaryTestError(description: "no \(path): run 'make build' (the static release build that make install installs), or set PRIVNUMA_BIN")
+  }
+  if let newer = try newerSource(than: path) {
+    throw BinaryTestError(description: "\(path) is older than \(newer): run 'make build' so the binary tested is the one the sources make")
+  }
+  return path
+}
+
+/// A file under Sources changed after `binary` was built, if any.
+private func newerSource(than binary: String) throws -> String? {
+  let files = FileManager.default
+  let built = try files.attributesOfItem(atPath: binary)[.modificationDate] as? Date ?? .distantPast
+  let sources = repository + "/Sources"
+  for relative in files.subpaths(atPath: sources) ?? [] {
+    let path = sources + "/" + relative
+    if let changed = try files.attributesOfItem(atPath: path)[.modificationDate] as? Date, changed > built {
+      return path
+    }
+  }
+  return nil
 }
 
 /// What a run of privnuma did.
