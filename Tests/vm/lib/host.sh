@@ -24,6 +24,9 @@ VM_CONSOLE=${VM_CONSOLE:-$VM_CACHE/console.log}
 PRIVNUMA_BIN=${PRIVNUMA_BIN:-$REPO_ROOT/.build/release/privnuma}
 # Seconds the whole guest may run before it is killed as hung.
 VM_TIMEOUT=${VM_TIMEOUT:-280}
+# Modules of the kernel package kept in the cache (paths under kernel/):
+# device-dax, its soft-reserved-memory driver and kmem, for the dax guest.
+VM_KERNEL_MODULES="drivers/dax/device_dax.ko drivers/dax/hmem/dax_hmem.ko drivers/dax/kmem.ko"
 
 vm_die() {
     echo "vm: error: $*" >&2
@@ -65,9 +68,12 @@ vm_require_tools() {
 # Print the path of the guest kernel, downloading and unpacking Debian's
 # cloud kernel into the cache the first time.
 vm_kernel() {
-    local k
+    local k m complete=1
     k=$(ls "$VM_CACHE"/kernel/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
-    if [ -n "$k" ]; then
+    for m in $VM_KERNEL_MODULES; do
+        [ -f "$VM_CACHE/kernel/modules/$m" ] || complete=0
+    done
+    if [ -n "$k" ] && [ "$complete" = 1 ]; then
         echo "$k"
         return
     fi
@@ -95,11 +101,18 @@ vm_kernel() {
     fi
     rm -rf "$VM_CACHE/kernel.tmp"
     dpkg-deb -x "$dl"/*.deb "$VM_CACHE/kernel.tmp" || vm_die "cannot unpack $dl/*.deb"
-    # Keep only /boot: the modules are not needed (everything the suite
-    # uses is built in) and are most of the size.
+    # Keep /boot and the few modules the guests load (VM_KERNEL_MODULES);
+    # the other modules are most of the package's size.
+    rm -rf "$VM_CACHE/kernel"
     mkdir -p "$VM_CACHE/kernel"
-    rm -rf "$VM_CACHE/kernel/boot"
     mv "$VM_CACHE/kernel.tmp/boot" "$VM_CACHE/kernel/boot"
+    local m src
+    for m in $VM_KERNEL_MODULES; do
+        src=$(ls "$VM_CACHE"/kernel.tmp/lib/modules/*/kernel/"$m" 2>/dev/null | head -n1 || true)
+        [ -n "$src" ] || vm_die "package $pkg has no module $m"
+        mkdir -p "$VM_CACHE/kernel/modules/$(dirname "$m")"
+        cp "$src" "$VM_CACHE/kernel/modules/$m"
+    done
     rm -rf "$VM_CACHE/kernel.tmp" "$dl"
     k=$(ls "$VM_CACHE"/kernel/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
     [ -n "$k" ] || vm_die "no vmlinuz in package $pkg"
@@ -122,7 +135,8 @@ vm_copy_with_libs() {
 }
 
 # vm_build_initramfs MODE OUT: build the guest's initramfs (cpio newc, gzip)
-# into OUT.  MODE is "test" (run the scenarios) or "demo" (run guest/demo.sh).
+# into OUT.  MODE is "test" (run scenarios/), "dax" (run scenarios-dax/ on
+# the dax guest) or "demo" (run guest/demo.sh).
 # Sets VM_HAVE_PRIVNUMA=1 when the privnuma binary went in, 0 when missing.
 vm_build_initramfs() {
     local mode=$1 out=$2
@@ -171,6 +185,16 @@ SHADOW
         vm_copy_with_libs "$root" "$(command -v "$tool")" "/usr/bin/$tool"
     done
 
+    # The dax guest's modules (loaded by /init with insmod) and Debian's
+    # daxctl, the program an administrator onlines dax memory with.
+    local kver
+    kver=$(basename "$(ls "$VM_CACHE"/kernel/boot/vmlinuz-* | head -n1)")
+    kver=${kver#vmlinuz-}
+    mkdir -p "$root/lib/modules/$kver"
+    cp -r "$VM_CACHE/kernel/modules" "$root/lib/modules/$kver/kernel"
+    command -v daxctl >/dev/null 2>&1 || vm_die "'daxctl' not found: install daxctl (or make deps)"
+    vm_copy_with_libs "$root" "$(command -v daxctl)" /usr/bin/daxctl
+
     # The workload, static.
     gcc -static -O2 -Wall -o "$root/usr/bin/workload" "$VM_SRC/workload.c" ||
         vm_die "cannot build Tests/vm/workload.c"
@@ -193,8 +217,9 @@ SHADOW
         "$VM_SRC/guest/rfcv4.sh" "$root/vm/"
     cp "$VM_SRC/guest/run_as" "$root/usr/bin/run_as"
     chmod 0755 "$root/init" "$root/usr/bin/run_as"
-    mkdir -p "$root/vm/scenarios"
+    mkdir -p "$root/vm/scenarios" "$root/vm/scenarios-dax"
     cp "$VM_SRC"/scenarios/*.sh "$root/vm/scenarios/" 2>/dev/null || true
+    cp "$VM_SRC"/scenarios-dax/*.sh "$root/vm/scenarios-dax/" 2>/dev/null || true
     echo "$mode" > "$root/vm/mode"
 
     (cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc -R 0:0 --quiet) |
@@ -202,10 +227,24 @@ SHADOW
     rm -rf "$root"
 }
 
-# vm_boot KERNEL INITRD: boot the guest; its console goes to $VM_CONSOLE
-# (carriage returns and terminal escapes removed).  Returns qemu's status (124 on timeout).
+# vm_boot KERNEL INITRD [GUEST]: boot the guest; its console goes to
+# $VM_CONSOLE (carriage returns and terminal escapes removed).  Returns qemu's
+# status (124 on timeout).  GUEST "dax" boots the same four nodes with nodes 2
+# and 3 soft-reserved ("specific purpose" memory, as firmware reports CXL and
+# HBM memory): they become dax devices, and NUMA nodes only once onlined
+# through kmem.  Only nodes 0 and 1 lie below 4 GiB, so nodes 2 and 3 start
+# at 4 GiB and 4.5 GiB, where the memmap ranges soft-reserve them (each range
+# one node, aligned to the 128 MiB memory block), and the initramfs stays in
+# ordinary memory.
 vm_boot() {
-    local kernel=$1 initrd=$2
+    local kernel=$1 initrd=$2 guest=${3:-main}
+    # no_timer_check: a busy host slows TCG enough that the kernel judges the
+    # timer broken and panics at boot.
+    local machine=pc append="console=ttyS0 panic=-1 quiet rdinit=/init no_timer_check"
+    if [ "$guest" = dax ]; then
+        machine=pc,max-ram-below-4g=1G
+        append="$append memmap=512M%0x100000000-1+0xefffffff memmap=512M%0x120000000-1+0xefffffff"
+    fi
     local -a numa=()
     local n
     for n in 0 1 2 3; do
@@ -224,11 +263,11 @@ vm_boot() {
     : > "$VM_CONSOLE"
     local rc=0
     timeout --kill-after=10 "$VM_TIMEOUT" \
-        qemu-system-x86_64 -accel tcg -machine pc -cpu max -m 2048 -smp 2 \
+        qemu-system-x86_64 -accel tcg -machine "$machine" -cpu max -m 2048 -smp 2 \
             -nographic -no-reboot -nodefaults -serial stdio \
             "${numa[@]}" \
             -kernel "$kernel" -initrd "$initrd" \
-            -append "console=ttyS0 panic=-1 quiet rdinit=/init" \
+            -append "$append" \
             </dev/null 2>&1 |
         # Drop carriage returns and the firmware's terminal escapes.
         tr -d '\r' | sed -u 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' > "$VM_CONSOLE" || rc=$?
