@@ -23,6 +23,7 @@
 #   want_rc N                   exit status N
 #   want_policy STRING          numa_maps policy string exactly STRING
 #   want_share NODES PCT        at least PCT% of the pages on NODES
+#   want_all NODES              every page on NODES (a bind never spills)
 #   want_none NODES             no page on NODES
 #   want_even NODES PCT         every node of NODES within PCT% of an even share
 #   want_cpu CPU                ran on CPU and was allowed only CPU
@@ -31,10 +32,18 @@
 #   want_out_has TEXT           stdout contains TEXT (case-insensitive)
 #   want_no_marker PATH         PATH does not exist (the command never ran)
 #   want TEXT-IF-FALSE TEST...  any shell test; TEXT is the failure reason
+#   note TEXT                   what the case observed, shown with its PASS
+#                               (Tests/vm/kernels compares notes across kernels)
 #   end                         report PASS, or FAIL with every unmet want
 #
 # Machine facts
 #   node_of_cpu CPU             the node CPU belongs to
+#   reachers NODE CGROUP        "pid:cgroup" of every user process outside
+#                               CGROUP (and below) whose Mems_allowed has NODE:
+#                               the fence as the kernel enforces it, read from
+#                               /proc without privnuma
+#   holders NODE [CGROUP]       "pid:cgroup" of every process with pages on NODE
+#                               in its numa_maps (outside CGROUP, if given)
 #   expand_list LIST            "0,2-3" -> "0 2 3"
 #   have_privnuma NAME          false (and a FAIL for NAME) if the binary is missing
 
@@ -128,11 +137,46 @@ node_of_cpu() {
     echo "?"
 }
 
+reachers() {
+    local st pid cg mems n
+    for st in /proc/[0-9]*/status; do
+        # Kernel threads have no memory of their own (no VmSize line).
+        grep -q '^VmSize:' "$st" 2>/dev/null || continue
+        pid=${st#/proc/}
+        pid=${pid%/status}
+        cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)
+        case $cg in "$2" | "$2"/*) continue ;; esac
+        mems=$(sed -n 's/^Mems_allowed_list:[[:space:]]*//p' "$st" 2>/dev/null)
+        for n in $(expand_list "$mems"); do
+            [ "$n" = "$1" ] && { echo "$pid:$cg"; break; }
+        done
+    done | tr '\n' ' ' | sed 's/ $//'
+}
+
+holders() {
+    local maps pid cg
+    for maps in /proc/[0-9]*/numa_maps; do
+        grep -q " N$1=" "$maps" 2>/dev/null || continue
+        pid=${maps#/proc/}
+        pid=${pid%/numa_maps}
+        cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)
+        if [ -n "${2:-}" ]; then
+            case $cg in "$2" | "$2"/*) continue ;; esac
+        fi
+        echo "$pid:$cg"
+    done | tr '\n' ' ' | sed 's/ $//'
+}
+
 # --- test cases from expectations -----------------------------------------
 
 begin() {
     _case=$1
     _why=""
+    _note=""
+}
+
+note() {
+    _note="${_note:+$_note; }$*"
 }
 
 _unmet() {
@@ -163,6 +207,17 @@ want_share() {
     total=${total:-0}
     if [ "$total" -eq 0 ] || [ $((on * 100)) -lt $(($2 * total)) ]; then
         _unmet "want >=$2% of ${total} pages on node(s) $1, got $on ($(_counts))"
+    fi
+}
+
+# Every page of the mapping on NODES: for policies the kernel never spills.
+want_all() {
+    local on total
+    on=$(pages_on_set "$1")
+    total=$(field pages)
+    total=${total:-0}
+    if [ "$total" -eq 0 ] || [ "$on" -ne "$total" ]; then
+        _unmet "want all ${total} pages on node(s) $1, got $on ($(_counts))"
     fi
 }
 
@@ -223,7 +278,7 @@ want() {
 
 end() {
     if [ -z "$_why" ]; then
-        pass "$_case"
+        pass "$_case" "$_note"
     else
         fail "$_case" "$_why $(_ran)"
     fi

@@ -20,10 +20,18 @@
 VM_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)     # Tests/vm
 REPO_ROOT=$(cd "$VM_SRC/../.." && pwd)
 VM_CACHE=${VM_CACHE:-$REPO_ROOT/.cache/vm}
-VM_CONSOLE=${VM_CONSOLE:-$VM_CACHE/console.log}
 PRIVNUMA_BIN=${PRIVNUMA_BIN:-$REPO_ROOT/.build/release/privnuma}
+# The Debian kernel the guest boots: a meta package whose dependency is the
+# image, e.g. linux-image-cloud-amd64 (Debian 12's 6.1) or
+# linux-image-6.12-cloud-amd64 (the 6.12 kernel Debian 12 also ships).
+VM_KERNEL_PACKAGE=${VM_KERNEL_PACKAGE:-linux-image-cloud-amd64}
+if [ "$VM_KERNEL_PACKAGE" = linux-image-cloud-amd64 ]; then
+    VM_CONSOLE=${VM_CONSOLE:-$VM_CACHE/console.log}
+else
+    VM_CONSOLE=${VM_CONSOLE:-$VM_CACHE/console-$VM_KERNEL_PACKAGE.log}
+fi
 # Seconds the whole guest may run before it is killed as hung.
-VM_TIMEOUT=${VM_TIMEOUT:-280}
+VM_TIMEOUT=${VM_TIMEOUT:-480}
 # Modules of the kernel package kept in the cache (paths under kernel/):
 # device-dax, its soft-reserved-memory driver and kmem, for the dax guest.
 VM_KERNEL_MODULES="drivers/dax/device_dax.ko drivers/dax/hmem/dax_hmem.ko drivers/dax/kmem.ko"
@@ -65,58 +73,84 @@ vm_require_tools() {
     fi
 }
 
-# Print the path of the guest kernel, downloading and unpacking Debian's
-# cloud kernel into the cache the first time.
+# Set VM_KERNEL_PATH to the guest kernel, downloading and unpacking the
+# package into the cache the first time.  Not run in $(...): a failure must
+# reach the summary through vm_die, not vanish into a variable.
 vm_kernel() {
-    local k m complete=1
-    k=$(ls "$VM_CACHE"/kernel/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
+    local dir="$VM_CACHE/kernel-$VM_KERNEL_PACKAGE" m complete=1
+    VM_KERNEL_DIR=$dir
+    VM_KERNEL_PATH=$(ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
     for m in $VM_KERNEL_MODULES; do
-        [ -f "$VM_CACHE/kernel/modules/$m" ] || complete=0
+        [ -f "$dir/modules/$m" ] || complete=0
     done
-    if [ -n "$k" ] && [ "$complete" = 1 ]; then
-        echo "$k"
-        return
-    fi
+    [ -z "$VM_KERNEL_PATH" ] || [ "$complete" = 0 ] || return 0
     mkdir -p "$VM_CACHE"
-    # linux-image-cloud-amd64 is a meta package: the real image package is
-    # its dependency, e.g. linux-image-6.1.0-56-cloud-amd64.
     local pkg
-    pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-          awk '/Depends: linux-image-[0-9]/ {print $2; exit}' || true)
+    pkg=$(vm_kernel_image "$VM_KERNEL_PACKAGE")
     if [ -z "$pkg" ]; then
-        vm_log "apt-cache knows no linux-image-cloud-amd64; running apt-get update"
-        apt-get update -qq >&2 || vm_die "apt-get update failed"
-        pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-              awk '/Depends: linux-image-[0-9]/ {print $2; exit}' || true)
-        [ -n "$pkg" ] || vm_die "cannot resolve the image package of linux-image-cloud-amd64"
+        vm_log "apt-cache cannot resolve $VM_KERNEL_PACKAGE; running apt-get update"
+        apt-get update -qq >&2 || vm_die "fetching the guest kernel: apt-get update failed"
+        pkg=$(vm_kernel_image "$VM_KERNEL_PACKAGE")
+        [ -n "$pkg" ] || vm_die "fetching the guest kernel: apt knows no image package behind $VM_KERNEL_PACKAGE (check the apt sources: Debian 12 main and security)"
     fi
     vm_log "fetching guest kernel $pkg"
-    local dl="$VM_CACHE/download"
+    local dl="$VM_CACHE/download-$VM_KERNEL_PACKAGE"
     rm -rf "$dl"
     mkdir -p "$dl"
     if ! (cd "$dl" && apt-get download "$pkg" >&2 2>/dev/null); then
         vm_log "apt-get download failed; running apt-get update and retrying"
-        apt-get update -qq >&2 || vm_die "apt-get update failed"
-        (cd "$dl" && apt-get download "$pkg" >&2) || vm_die "apt-get download $pkg failed"
+        apt-get update -qq >&2 || vm_die "fetching the guest kernel: apt-get update failed"
+        (cd "$dl" && apt-get download "$pkg" >&2) || vm_die "fetching the guest kernel: apt-get download $pkg failed"
     fi
-    rm -rf "$VM_CACHE/kernel.tmp"
-    dpkg-deb -x "$dl"/*.deb "$VM_CACHE/kernel.tmp" || vm_die "cannot unpack $dl/*.deb"
+    rm -rf "$dir.tmp"
+    dpkg-deb -x "$dl"/*.deb "$dir.tmp" || vm_die "fetching the guest kernel: cannot unpack $dl/*.deb"
     # Keep /boot and the few modules the guests load (VM_KERNEL_MODULES);
     # the other modules are most of the package's size.
-    rm -rf "$VM_CACHE/kernel"
-    mkdir -p "$VM_CACHE/kernel"
-    mv "$VM_CACHE/kernel.tmp/boot" "$VM_CACHE/kernel/boot"
-    local m src
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    mv "$dir.tmp/boot" "$dir/boot"
+    local src
     for m in $VM_KERNEL_MODULES; do
-        src=$(ls "$VM_CACHE"/kernel.tmp/lib/modules/*/kernel/"$m" 2>/dev/null | head -n1 || true)
-        [ -n "$src" ] || vm_die "package $pkg has no module $m"
-        mkdir -p "$VM_CACHE/kernel/modules/$(dirname "$m")"
-        cp "$src" "$VM_CACHE/kernel/modules/$m"
+        src=$(ls "$dir".tmp/lib/modules/*/kernel/"$m" 2>/dev/null | head -n1 || true)
+        [ -n "$src" ] || vm_die "fetching the guest kernel: package $pkg has no module $m"
+        mkdir -p "$dir/modules/$(dirname "$m")"
+        cp "$src" "$dir/modules/$m"
     done
-    rm -rf "$VM_CACHE/kernel.tmp" "$dl"
-    k=$(ls "$VM_CACHE"/kernel/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
-    [ -n "$k" ] || vm_die "no vmlinuz in package $pkg"
-    echo "$k"
+    rm -rf "$dir.tmp" "$dl"
+    VM_KERNEL_PATH=$(ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
+    [ -n "$VM_KERNEL_PATH" ] || vm_die "fetching the guest kernel: no vmlinuz in package $pkg"
+}
+
+# The image package a kernel meta package depends on (the signed image; or
+# the unsigned one, which carries the same kernel), or nothing.
+vm_kernel_image() {
+    apt-cache depends "$1" 2>/dev/null |
+        awk '/Depends: linux-image-[0-9]/ {print $2; exit}' || true
+}
+
+# vm_scenarios [DIR]: the scenario files a guest runs: all of
+# Tests/vm/DIR (default scenarios), or those whose name (without .sh) matches
+# one of the shell patterns in VM_SCENARIOS ("05-* 1?-* 20-*").
+vm_scenarios() {
+    local f name pat
+    for f in "$VM_SRC/${1:-scenarios}"/*.sh; do
+        [ -e "$f" ] || continue
+        name=$(basename "$f" .sh)
+        if [ -z "${VM_SCENARIOS:-}" ]; then
+            echo "$f"
+            continue
+        fi
+        for pat in $VM_SCENARIOS; do
+            # shellcheck disable=SC2254
+            case $name in $pat) echo "$f"; break ;; esac
+        done
+    done
+}
+
+# The cases a scenario file declares: every word of its "# cases:" lines.
+# Tests/vm/README.md says how to declare them.
+vm_declared_cases() {
+    sed -n 's/^# cases:[[:space:]]*//p' "$1" | tr -s ' \t' '\n' | sed '/^$/d'
 }
 
 # Copy an executable into the guest root at the same path, together with
@@ -188,10 +222,10 @@ SHADOW
     # The dax guest's modules (loaded by /init with insmod) and Debian's
     # daxctl, the program an administrator onlines dax memory with.
     local kver
-    kver=$(basename "$(ls "$VM_CACHE"/kernel/boot/vmlinuz-* | head -n1)")
+    kver=$(basename "$VM_KERNEL_PATH")
     kver=${kver#vmlinuz-}
     mkdir -p "$root/lib/modules/$kver"
-    cp -r "$VM_CACHE/kernel/modules" "$root/lib/modules/$kver/kernel"
+    cp -r "$VM_KERNEL_DIR/modules" "$root/lib/modules/$kver/kernel"
     command -v daxctl >/dev/null 2>&1 || vm_die "'daxctl' not found: install daxctl (or make deps)"
     vm_copy_with_libs "$root" "$(command -v daxctl)" /usr/bin/daxctl
 
@@ -212,15 +246,24 @@ SHADOW
     fi
 
     # The guest side: init, helpers, scenarios, demo.
-    cp "$VM_SRC/guest/init" "$root/init"
-    cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$VM_SRC/guest/fence.sh" \
-        "$VM_SRC/guest/rfcv4.sh" "$root/vm/"
-    cp "$VM_SRC/guest/run_as" "$root/usr/bin/run_as"
+    { cp "$VM_SRC/guest/init" "$root/init" &&
+      cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$VM_SRC/guest/fence.sh" \
+          "$VM_SRC/guest/rfcv4.sh" "$root/vm/" &&
+      cp "$VM_SRC/guest/run_as" "$root/usr/bin/run_as"; } ||
+        vm_die "copying the guest files (Tests/vm/guest) into the initramfs failed"
     chmod 0755 "$root/init" "$root/usr/bin/run_as"
-    mkdir -p "$root/vm/scenarios" "$root/vm/scenarios-dax"
-    cp "$VM_SRC"/scenarios/*.sh "$root/vm/scenarios/" 2>/dev/null || true
-    cp "$VM_SRC"/scenarios-dax/*.sh "$root/vm/scenarios-dax/" 2>/dev/null || true
+    if [ "$mode" != demo ]; then
+        local dir=scenarios scenarios
+        [ "$mode" = dax ] && dir=scenarios-dax
+        mkdir -p "$root/vm/$dir"
+        scenarios=$(vm_scenarios "$dir")
+        [ -n "$scenarios" ] || vm_die "copying the scenarios: none of $VM_SRC/$dir/*.sh matches VM_SCENARIOS='${VM_SCENARIOS:-}'"
+        # shellcheck disable=SC2086
+        cp $scenarios "$root/vm/$dir/" || vm_die "copying the scenarios of $dir into the guest failed"
+    fi
     echo "$mode" > "$root/vm/mode"
+    # The release the guest must report (scenario 05-guest checks it).
+    basename "${VM_KERNEL_PATH:-vmlinuz-unknown}" | sed 's/^vmlinuz-//' > "$root/vm/kernel-release"
 
     (cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc -R 0:0 --quiet) |
         gzip -1 > "$out" || vm_die "cannot pack the initramfs"

@@ -1,6 +1,8 @@
 # The dax guest itself: nodes 2 and 3 are soft-reserved "specific purpose"
 # memory that device-dax exposes as dax0.0 and dax1.0 (devdax mode), not yet
 # NUMA nodes; Debian's daxctl sees them the same way.
+#
+# cases: dax-guest-layout dax-guest-daxctl
 
 sysnode=/sys/devices/system/node
 dax=/sys/bus/dax/devices
