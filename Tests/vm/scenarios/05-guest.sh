@@ -1,6 +1,8 @@
 # The guest itself, before any tool is judged on it: four nodes with the
 # intended layout, the users and groups, and the cpuset controller.  If one of
 # these fails, the failures of later scenarios say little.
+#
+# cases: guest-topology guest-user-alice guest-user-bob guest-cpuset guest-kernel
 
 sysnode=/sys/devices/system/node
 begin guest-topology
@@ -29,4 +31,13 @@ end
 begin guest-cpuset
 want "cpuset controller not enabled in /sys/fs/cgroup/cgroup.subtree_control" \
     grep -qw cpuset /sys/fs/cgroup/cgroup.subtree_control
+end
+
+# The kernel is the one the host meant to boot (Tests/vm/kernels runs the suite on
+# Debian 12's 6.1 and 6.12); the note records what this kernel offers.
+begin guest-kernel
+want "the guest runs Linux $(uname -r), the host booted $(cat /vm/kernel-release)" \
+    [ "$(uname -r)" = "$(cat /vm/kernel-release)" ]
+if [ -d /sys/kernel/mm/mempolicy/weighted_interleave ]; then wi=yes; else wi=no; fi
+note "Linux $(uname -r); weighted_interleave sysfs: $wi; memory tiers: $(ls /sys/devices/virtual/memory_tiering 2>/dev/null | grep -c '^memory_tier')"
 end

@@ -2,6 +2,9 @@
 # numactl.  The workload must have run on cpu 1 and been allowed only cpu 1.
 # Then -N 2: node 2 has memory but no cpu, so privnuma must refuse it as a
 # usage error (exit 2) with a message of its own, not a raw EINVAL.
+#
+# cases: privnuma-cpubind-N privnuma-cpubind-C numactl-cpubind-N numactl-cpubind-C
+# cases: privnuma-cpunodebind-memory-only
 
 for tool in privnuma numactl; do
     for opt in N C; do

@@ -1,6 +1,9 @@
 # An unprivileged user launches like root.  With no registry, nodes 2 and 3
 # are ordinary (general) nodes, so bob, who is in no special group, may bind
 # to node 2; the child runs with bob's ids.
+#
+# cases: privnuma-unprivileged-membind numactl-unprivileged-membind
+# cases: privnuma-unprivileged-ids
 
 name=privnuma-unprivileged-membind
 if have_privnuma "$name"; then
@@ -8,7 +11,7 @@ if have_privnuma "$name"; then
     begin "$name"
     want_rc 0
     want_policy bind:2
-    want_share 2 95
+    want_all 2
     end
 fi
 
@@ -16,7 +19,7 @@ run run_as bob numactl -m 2 workload 64
 begin numactl-unprivileged-membind
 want_rc 0
 want_policy bind:2
-want_share 2 95
+want_all 2
 end
 
 name=privnuma-unprivileged-ids

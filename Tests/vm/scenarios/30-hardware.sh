@@ -13,6 +13,9 @@
 # Checked: the node list, the cpus of each node, each size within 1% of
 # nodeN/meminfo MemTotal, a free line per node, and the distance table.
 # Lines the tool adds beyond these (weights, private-node marks) are ignored.
+#
+# cases: numactl-hardware privnuma-hardware privnuma-hardware-matches-numactl
+# cases: privnuma-hardware-subcommand privnuma-hardware-json
 
 sysnode=/sys/devices/system/node
 online=$(cat $sysnode/online)

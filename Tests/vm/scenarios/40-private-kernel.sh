@@ -9,13 +9,21 @@
 #   node 2  cxl0   AllowGroups=cram, capabilities migration mempolicy
 #   node 3  zram0  Kind=compressed, capabilities migration demotion reclaim
 # Then, as alice (in cram), bob (not) and root:
-#   alice -p cxl0            pages on node 2 (>=95%), prefer:2
+#   alice -p cxl0            pages on node 2 (all of them), prefer:2
 #   bob   -p cxl0 / -m 2     refused, exit 3, nothing runs
 #   root  -m 3 / -m zram0    refused, exit 3, the reason names mempolicy and demotion
 #   -i all                   interleaves over 0-1, no page on 2 or 3
 #   alice -m cxl0            runs (bind:2) with the advice to prefer --preferred; -q silences it
 #   explain --json, check, nodes --json  agree with all of the above
 # The real sysfs and an empty registry are put back at the end.
+#
+# cases: private-setup private-nodes-json-alice private-nodes-json-bob
+# cases: private-hardware-marks private-alice-preferred private-bob-refused
+# cases: private-bob-refused-by-number private-zram-refused private-zram-refused-alice
+# cases: private-interleave-all-root private-interleave-all-bob private-bind-advice
+# cases: private-bind-quiet private-explain-alice private-explain-bob
+# cases: private-check-alice private-check-bob private-check-zram
+# cases: private-explain-interleave-all private-cleanup
 
 . /vm/rfcv4.sh
 fake=/tmp/private-node-sysfs
@@ -113,10 +121,9 @@ run run_as alice privnuma -p cxl0 workload 64
 begin private-alice-preferred
 want_rc 0
 want_policy prefer:2
-want_share 2 95
+want_all 2
 want_err_lacks "warning"
 end
-alice_preferred_rc=$RC
 
 # --- bob, not allowed: refused before anything runs -------------------------
 
@@ -129,7 +136,6 @@ want_err_has "cxl0"
 want_err_has "cram"
 want_no_marker "$m"
 end
-bob_preferred_rc=$RC
 
 m=$(marker)
 run run_as bob privnuma -m 2 workload 64 "$m"
@@ -172,7 +178,11 @@ for who in root bob; do
     want_rc 0
     want_policy interleave:0-1
     want_none 2-3
-    want_even 0-1 10
+    # 2%: interleave rounding (pages that do not divide evenly over the nodes
+    # put one more on some) and any allocation the kernel makes for the task
+    # while it touches the mapping (a page table) taking a turn in the same
+    # sequence; 6.1 measured an exact split of 4096 pages per node.
+    want_even 0-1 2
     end
 done
 
@@ -182,7 +192,7 @@ run run_as alice privnuma -m cxl0 workload 32
 begin private-bind-advice
 want_rc 0
 want_policy bind:2
-want_share 2 95
+want_all 2
 want_err_has "^privnuma: warning:"
 want_err_has "--preferred"
 end
@@ -197,7 +207,8 @@ end
 # --- explain, check and nodes agree with what happened ----------------------
 
 # check_explain NAME USER RC: explain --json -p cxl0 as USER must predict exit
-# RC, which is what the launch above really did.
+# RC, which the registry decides (AllowGroups=cram: alice is in cram, bob is
+# not), not what privnuma's own launch returned.
 check_explain() {
     run run_as "$2" privnuma explain --json -p cxl0 -- workload 64
     begin "$1"
@@ -220,8 +231,8 @@ check_explain() {
     fi
     end
 }
-check_explain private-explain-alice alice "$alice_preferred_rc"
-check_explain private-explain-bob bob "$bob_preferred_rc"
+check_explain private-explain-alice alice 0
+check_explain private-explain-bob bob 3
 
 run run_as alice privnuma check cxl0 --policy preferred
 begin private-check-alice

@@ -13,6 +13,13 @@
 #   -b                 needs numa-balancing (exit 3 without it)
 #
 # The real sysfs and an empty registry are put back at the end.
+#
+# cases: private-rules-setup private-noregistry-nodes private-noregistry-preferred
+# cases: private-noregistry-refuses-3 private-noregistry-interleave-all
+# cases: private-disagreement-refused private-disagreement-shown
+# cases: private-disagreement-json private-reserve-refused private-reserve-allowed
+# cases: private-allowusers-alice private-allowusers-bob private-balancing-refused
+# cases: private-balancing-allowed private-rules-cleanup
 
 . /vm/rfcv4.sh
 fake=/tmp/private-node-sysfs-rules
@@ -58,7 +65,7 @@ run run_as bob privnuma -p node2 workload 32
 begin private-noregistry-preferred
 want_rc 0
 want_policy prefer:2
-want_share 2 95
+want_all 2
 end
 
 m=$(marker)
@@ -121,7 +128,7 @@ run privnuma -p cxl0 workload 32
 begin private-reserve-allowed
 want_rc 0
 want_policy prefer:2
-want_share 2 95
+want_all 2
 end
 
 # --- AllowUsers --------------------------------------------------------------
@@ -131,7 +138,7 @@ run run_as alice privnuma -p cxl0 workload 32
 begin private-allowusers-alice
 want_rc 0
 want_policy prefer:2
-want_share 2 95
+want_all 2
 end
 
 m=$(marker)
@@ -157,7 +164,7 @@ run run_as alice privnuma -q -b -m cxl0 workload 32
 begin private-balancing-allowed
 want_rc 0
 want_policy bind=balancing:2
-want_share 2 95
+want_all 2
 end
 
 # --- put the machine back ----------------------------------------------------

@@ -11,6 +11,11 @@
 #                        the process's Mems_allowed drop to 0-1
 #   bob                  fence apply refused (exit 1, says to run as root);
 #                        fence status works for him too
+#
+# cases: fence-apply fence-status-fenced fence-status-json fence-apply-idempotent
+# cases: fence-status-leak fence-status-leak-json fence-apply-dry-run
+# cases: fence-apply-fixes-leak fence-status-after-fix fence-apply-needs-root
+# cases: fence-status-as-user
 
 . /vm/fence.sh
 
@@ -44,6 +49,11 @@ want_out_has "node 2 (cxl0): fenced"
 want_out_has "node 3 (cxl1): fenced"
 want_out_has "opt-in cgroup /privnuma.slice/cxl0: cpuset.mems 0-2, effective 0-2, ready"
 want "status should not report a leak: $OUT" sh -c '! printf "%s" "$1" | grep -q "NOT FENCED"' - "$OUT"
+# The kernel's own view: no process outside the opt-in cgroups may allocate there.
+r2=$(reachers 2 /privnuma.slice/cxl0)
+r3=$(reachers 3 /privnuma.slice/cxl1)
+want "processes outside /privnuma.slice/cxl0 whose Mems_allowed has node 2: $r2" [ -z "$r2" ]
+want "processes outside /privnuma.slice/cxl1 whose Mems_allowed has node 3: $r3" [ -z "$r3" ]
 end
 
 run "$PN" fence status --json
@@ -82,6 +92,10 @@ want_out_has "node 3 (cxl1): NOT FENCED"
 want_out_has "reachable from /rogue (effective mems 0-3)"
 want_out_has "pid $rogue sleep"
 want_out_has "run 'privnuma fence apply' as root"
+# The kernel's own view agrees: the rogue process may allocate on node 2.
+r2=$(reachers 2 /privnuma.slice/cxl0)
+want "the rogue pid $rogue should reach node 2 by its Mems_allowed; processes that do: '$r2'" \
+    sh -c 'case " $1 " in *" $2:/rogue "*) exit 0 ;; esac; exit 1' - "$r2" "$rogue"
 end
 
 run "$PN" fence status --json
@@ -114,6 +128,8 @@ begin fence-status-after-fix
 want_rc 0
 want_out_has "node 2 (cxl0): fenced"
 want_out_has "node 3 (cxl1): fenced"
+r2=$(reachers 2 /privnuma.slice/cxl0)
+want "after apply, processes outside /privnuma.slice/cxl0 still reach node 2: $r2" [ -z "$r2" ]
 end
 
 run run_as bob "$PN" fence apply

@@ -11,6 +11,12 @@
 #                                                        (looked up after the drop)
 #   a label bob is not allowed on (cxl1, cxl0)           exit 3, nothing runs
 #   migrate of alice's process                           refused
+#
+# cases: attack-env-overrides attack-env-registry attack-registry-option
+# cases: attack-group-writable attack-group-writable-alice attack-symlink
+# cases: attack-cgroup-escape attack-cgroup-escape-apply attack-path-fake-true
+# cases: attack-path-private attack-label-cxl1 attack-label-cxl0
+# cases: attack-migrate-other-user
 
 . /vm/fence.sh
 

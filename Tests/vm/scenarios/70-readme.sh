@@ -22,6 +22,13 @@
 #   systemd    slices with AllowedMemoryNodes=, the registry's Cgroup= a slice,
 #              systemd-run --scope as alice: prefer:2, pages on node 2
 #   slurm      srun -m 0; two local ranks with rank:2,3 land on nodes 2 and 3
+#
+# cases: readme-registry-directory readme-registry-install readme-registry-nodes
+# cases: readme-fence-dry-run readme-fence-apply readme-fence-status
+# cases: readme-launch-preferred readme-audit readme-stat readme-systemd-system.slice
+# cases: readme-systemd-user.slice readme-systemd-machine.slice
+# cases: readme-systemd-opt-in-slice readme-systemd-run-scope readme-srun
+# cases: readme-srun-rank-0 readme-srun-rank-1
 
 . /vm/fence.sh
 
@@ -168,45 +175,62 @@ end
 run privnuma nodes
 begin readme-registry-nodes
 want_rc 0
-want_out_has "cxl0"
-want_out_has "cpuset"
+want "no row for node 2 as cxl0, an expander fenced by cpuset: $OUT" \
+    sh -c 'printf "%s\n" "$1" | grep -qE "^2 +cxl0 +expander +cpuset "' - "$OUT"
 end
 
+# Every cgroup's cpuset.mems, to see what the dry run changed (nothing).
+all_mems() {
+    find "$CG" -name cpuset.mems | sort | while read -r f; do echo "$f $(cat "$f")"; done
+}
+
 # --- Fencing it -------------------------------------------------------------
+before=$(all_mems)
 run sudo privnuma fence apply --dry-run
 begin readme-fence-dry-run
 want_rc 0
 want "--dry-run created the opt-in cgroup" [ ! -d "$CG/privnuma.slice/cxl0" ]
+want "--dry-run changed a cgroup's cpuset.mems" [ "$before" = "$(all_mems)" ]
+want_out_has "would"
 end
 
 run sudo privnuma fence apply
 begin readme-fence-apply
 want_rc 0
 want "no opt-in cgroup $CG/privnuma.slice/cxl0" [ -d "$CG/privnuma.slice/cxl0" ]
+r2=$(reachers 2 /privnuma.slice/cxl0)
+want "after apply, processes outside the opt-in cgroup may still allocate on node 2: $r2" [ -z "$r2" ]
 end
 
 run privnuma fence status
 begin readme-fence-status
 want_rc 0
-want_out_has "cxl0"
+want_out_has "node 2 (cxl0): fenced"
 end
 
 run run_as alice privnuma -p cxl0 -- ./app
 begin readme-launch-preferred
 want_rc 0
 want_policy prefer:2
-want_share 2 95
+want_all 2
 end
 
 # --- Auditing ---------------------------------------------------------------
+# The kernel's own account, read from every process's numa_maps.
+h2=$(holders 2 /privnuma.slice/cxl0)
 run sudo privnuma audit
 begin readme-audit
+want "processes outside the opt-in cgroup hold pages on node 2 ($h2): the scenario broke the fence" [ -z "$h2" ]
 want_rc 0
+want_out_has "clean"
 end
 
+h2=$(holders 2)
 run sudo privnuma stat
 begin readme-stat
 want_rc 0
+want "stat's line for node 2 is '$(printf '%s\n' "$OUT" | grep '^node 2 ')', numa_maps shows $(echo $h2 | wc -w) processes with pages there ($h2)" \
+    sh -c 'printf "%s\n" "$1" | grep -q "^node 2 (cxl0): $2 process"' - "$OUT" "$(echo $h2 | wc -w)"
 end
 
 fence_teardown
