@@ -10,7 +10,7 @@ RELEASE_FLAGS := -c release --product privnuma -Xswiftc -static-executable
 APT_PACKAGES := libnuma-dev libcap-dev numactl qemu-system-x86 busybox-static hyperfine cpio gcc \
 	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin daxctl
 
-.PHONY: all build deps test unit-test binary-test vm-test demo bench install uninstall fuzz clean
+.PHONY: all build deps test unit-test binary-test vm-test demo bench install uninstall fuzz clean mutate
 
 all: build
 
@@ -25,18 +25,25 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# Unit and binary tests, the VM suite on a four-node guest, then the shell-level tests
-# (completions in bash, zsh and fish; make install; every command the README documents).
+# Unit and binary tests (the binary tests run the release build that make install
+# installs), the VM suite on a four-node guest with Debian 12's 6.1 kernel and its
+# placement and fence scenarios again on Debian 12's 6.12 kernel, then the shell-level
+# tests (completions in bash, zsh and fish; make install; every command the README documents).
 test: deps build
 	$(SWIFT) test
-	Tests/vm/run
+	Tests/vm/kernels
 	Tests/shell/run
 
-unit-test: deps
+unit-test: deps build
 	$(SWIFT) test
 
 vm-test: deps build
-	Tests/vm/run
+	Tests/vm/kernels
+
+# Switches off each safety check in turn in a scratch copy and runs the tests that stand
+# for it; fails if any mutation survives (Tests/mutate/run --list; not part of make test).
+mutate: deps build
+	Tests/mutate/run
 
 demo: deps build
 	@echo "== This machine, as privnuma sees it (privnuma --hardware) =="
