@@ -89,12 +89,14 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/share/doc/privnuma/README.md $(DESTDIR)$(PREFIX)/share/doc/privnuma/50-cxl0.conf
 	rmdir $(DESTDIR)$(PREFIX)/share/doc/privnuma 2>/dev/null || true
 
-# Regenerates the checked-in completion scripts from the option tables (a test compares them).
-.PHONY: completions
-completions: build
-	$(BIN) __complete scripts bash > completions/privnuma.bash
-	$(BIN) __complete scripts zsh > completions/_privnuma
-	$(BIN) __complete scripts fish > completions/privnuma.fish
+# Regenerates the files made from the command table (a test compares them): the completion
+# scripts and the OPTIONS and COMMANDS sections of privnuma(1).
+.PHONY: generated
+generated: build
+	$(BIN) __generate bash > completions/privnuma.bash
+	$(BIN) __generate zsh > completions/_privnuma
+	$(BIN) __generate fish > completions/privnuma.fish
+	$(BIN) __generate man < man/privnuma.1 > man/privnuma.1.new && mv man/privnuma.1.new man/privnuma.1
 
 clean:
 	rm -rf .build .cache fuzz-out

@@ -61,14 +61,14 @@ struct AuditTests {
     #expect(report.clean)
     #expect(report.text.hasSuffix("clean\n"))
     let environment = ProcFixture.environment(machine)
-    #expect(ProcFixture.code(Audit.run(["--json"], environment)) == 0)
+    #expect(ProcFixture.code(Command.audit.invoke(["--json"], environment)) == 0)
   }
 
   @Test func exitStatusIsOneWhenAnythingIsFound() {
     let environment = ProcFixture.environment(ProcFixture.cpuset())
-    #expect(ProcFixture.code(Audit.run(["--json"], environment)) == 1)
-    #expect(ProcFixture.code(Audit.run(["extra"], environment)) == 2)
-    #expect(ProcFixture.code(Audit.run(["--bogus"], environment)) == 2)
+    #expect(ProcFixture.code(Command.audit.invoke(["--json"], environment)) == 1)
+    #expect(ProcFixture.code(Command.audit.invoke(["extra"], environment)) == 2)
+    #expect(ProcFixture.code(Command.audit.invoke(["--bogus"], environment)) == 2)
   }
 
   /// A process whose numa_maps cannot be read (here a directory: EISDIR even for root, as

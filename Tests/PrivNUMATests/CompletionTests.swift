@@ -19,7 +19,7 @@ import Testing
   func checkedInScriptIsTheGeneratedOne(_ shell: String, _ file: String) throws {
     let onDisk = try String(contentsOfFile: Self.repository + "/" + file, encoding: .utf8)
     let generated = try #require(CompletionScripts.script(for: shell))
-    #expect(onDisk == generated, "\(file) differs from 'privnuma __complete scripts \(shell)'; run 'make completions'")
+    #expect(onDisk == generated, "\(file) differs from 'privnuma __generate \(shell)'; run 'make generated'")
   }
 
   @Test(arguments: CompletionScripts.shells)
@@ -31,7 +31,7 @@ import Testing
         #expect(script.contains("-\(short)=") || script.contains("-s \(short)"), "-\(short) in \(shell)")
       }
     }
-    for command in CLI.commands { #expect(script.contains(command.name), "\(command.name) in \(shell)") }
+    for command in Command.all { #expect(script.contains(command.name), "\(command.name) in \(shell)") }
     for mode in ["bind", "preferred", "preferred-many", "interleave", "weighted-interleave"] {
       #expect(script.contains(mode), "\(mode) in \(shell)")
     }
@@ -58,7 +58,7 @@ import Testing
     #expect(kind("physcpubind") == .cpus)
     #expect(kind("registry") == .dir)
     #expect(kind("balancing") == nil)
-    #expect(CompletionScripts.value(of: Queries.policy) == .mode)
+    #expect(CompletionScripts.value(of: OptionSpec.policy) == .mode)
     #expect(CompletionScripts.modes == ["preferred", "bind", "interleave", "preferred-many", "weighted-interleave"])
   }
 

@@ -307,7 +307,7 @@ import Testing
       roots: Self.roots("cgroup-unfenced"), privilege: Privilege(elevated: false), identity: Fixture.bob,
       names: Fixture.names, kernel: SystemKernel())
     environment.ignoredOverrides = []
-    guard case .failure(let failure) = Fence.run(["apply"], environment) else {
+    guard case .failure(let failure) = Command.fence.invoke(["apply"], environment) else {
       Issue.record("bob may apply the fence")
       return
     }
@@ -321,7 +321,7 @@ import Testing
       roots: Self.roots("cgroup-unfenced"), privilege: Privilege(elevated: false), identity: Fixture.bob,
       names: Fixture.names, kernel: SystemKernel())
     for args in [[], ["stop"], ["status", "extra"], ["apply", "--json"], ["status", "--dry-run"]] as [[String]] {
-      guard case .failure(let failure) = Fence.run(ArraySlice(args), environment) else {
+      guard case .failure(let failure) = Command.fence.invoke(ArraySlice(args), environment) else {
         Issue.record("\(args) was accepted")
         continue
       }

@@ -151,12 +151,12 @@ struct InspectTests {
   @Test(arguments: [["abc"], ["12x"], ["0"], ["1", "-5"]])
   func badPIDsAreUsageErrors(_ args: [String]) {
     let machine = ProcFixture.cpuset()
-    #expect(ProcFixture.code(Inspect.stat(ArraySlice(args), ProcFixture.environment(machine))) == 2)
+    #expect(ProcFixture.code(Command.stat.invoke(ArraySlice(args), ProcFixture.environment(machine))) == 2)
   }
 
   @Test func exitStatusIsOneWhenAProcessIsMissing() {
     let machine = ProcFixture.cpuset()
-    #expect(ProcFixture.code(Inspect.stat(["4444", "--json"], ProcFixture.environment(machine))) == 1)
-    #expect(ProcFixture.code(Inspect.stat(["812", "--json"], ProcFixture.environment(machine))) == 0)
+    #expect(ProcFixture.code(Command.stat.invoke(["4444", "--json"], ProcFixture.environment(machine))) == 1)
+    #expect(ProcFixture.code(Command.stat.invoke(["812", "--json"], ProcFixture.environment(machine))) == 0)
   }
 }

@@ -77,7 +77,7 @@ import Testing
   @Test func everyCommandAndItsOptionsAreDocumented() throws {
     let text = try Self.text(Self.tool)
     let commands = Self.section("COMMANDS", of: text)
-    for command in CLI.commands {
+    for command in Command.all {
       #expect(Self.hasEntry(command.name, in: commands), "privnuma.1 COMMANDS has no entry for \(command.name)")
     }
     for context in CompletionScripts.contexts {
@@ -89,7 +89,9 @@ import Testing
       #expect(Self.hasEntry(word, in: commands), "privnuma.1 COMMANDS has no entry for \(word)")
     }
     let synopsis = Self.section("SYNOPSIS", of: text)
-    for command in CLI.commands { #expect(synopsis.contains("privnuma \(command.name)"), "SYNOPSIS lacks \(command.name)") }
+    for command in Command.all where command.listed {
+      #expect(synopsis.contains("privnuma \(command.name)"), "SYNOPSIS lacks \(command.name)")
+    }
   }
 
   @Test func nodesGrammarIsDocumented() throws {
@@ -123,7 +125,7 @@ import Testing
     let sources = Self.repository + "/Sources/PrivNUMA"
     var schemas: Set<String> = []
     let pattern = try NSRegularExpression(pattern: #"\("schema", \.string\("(privnuma\.[a-z]+/[0-9]+)"\)\)"#)
-    for file in try FileManager.default.contentsOfDirectory(atPath: sources) where file.hasSuffix(".swift") {
+    for file in try FileManager.default.subpathsOfDirectory(atPath: sources) where file.hasSuffix(".swift") {
       let code = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
       for match in pattern.matches(in: code, range: NSRange(code.startIndex..., in: code)) {
         schemas.insert(String(code[Range(match.range(at: 1), in: code)!]))
@@ -141,7 +143,7 @@ import Testing
     let sources = Self.repository + "/Sources/PrivNUMA"
     let member = try NSRegularExpression(pattern: #"\("([a-z_]+)", "#)
     var members: Set<String> = []
-    for file in try FileManager.default.contentsOfDirectory(atPath: sources) where file.hasSuffix(".swift") {
+    for file in try FileManager.default.subpathsOfDirectory(atPath: sources) where file.hasSuffix(".swift") {
       let code = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
       guard code.contains("(\"schema\", .string(\"privnuma.") else { continue }
       for match in member.matches(in: code, range: NSRange(code.startIndex..., in: code)) {
@@ -208,14 +210,13 @@ import Testing
   @Test func helpListsEveryOptionAndCommand() {
     let text = Help.text
     for option in launchOptions { #expect(text.contains(option.spelling.trimmingCharacters(in: .whitespaces)), "--help lacks \(option.long)") }
-    for command in CLI.commands { #expect(text.contains("  \(command.name) "), "--help lacks \(command.name)") }
+    for command in Command.all where command.listed { #expect(text.contains("  \(command.name) "), "--help lacks \(command.name)") }
     #expect(text.contains("Examples:") && text.contains("Exit status"))
-    for (name, _) in CLI.commands { #expect(Help.commandHelp[name] != nil, "no help for \(name)") }
   }
 
   @Test func helpFitsEightyColumns() {
     var pages = [("--help", Help.text)]
-    for name in ["show", "hardware", "nodes", "check", "explain"] { pages.append((name, Help.commandHelp[name]!)) }
+    for command in Command.all { pages.append((command.name, Help.page(command))) }
     for (name, text) in pages {
       for line in text.split(separator: "\n") {
         #expect(line.count <= 80, "\(name) --help: '\(line)' is \(line.count) columns")

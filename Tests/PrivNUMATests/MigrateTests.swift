@@ -41,10 +41,13 @@ struct MigrateTests {
   // MARK: - Command line
 
   @Test func theWholeCommandLineIsRead() throws {
-    let parsed = try Migrate.parse(["812", "--to", "3", "--from=0", "--json", "--allow-unfenced", "--registry", "/r"]).get()
+    func parse(_ args: ArraySlice<String>) throws -> Migrate.Request {
+      try Migrate.parse(Command.migrate.parse(args).get()).get()
+    }
+    let parsed = try parse(["812", "--to", "3", "--from=0", "--json", "--allow-unfenced", "--registry", "/r"])
     #expect(parsed == Migrate.Request(pid: 812, to: "3", from: "0", allowUnfenced: true, json: true, registry: "/r"))
-    #expect(try Migrate.parse(["--to", "1", "812"]).get()?.pid == 812)
-    #expect(try Migrate.parse(["--help"]).get() == nil)
+    #expect(try parse(["--to", "1", "812"]).pid == 812)
+    #expect(try Command.migrate.parse(["--help"]).get().has(.help))
   }
 
   @Test(arguments: [
@@ -53,13 +56,13 @@ struct MigrateTests {
   ])
   func usageErrorsExitTwo(_ args: [String]) {
     let environment = ProcFixture.environment(ProcFixture.cpuset())
-    #expect(ProcFixture.code(Migrate.run(ArraySlice(args), environment)) == 2)
+    #expect(ProcFixture.code(Command.migrate.invoke(ArraySlice(args), environment)) == 2)
   }
 
   @Test(arguments: [["812", "--to", "abc"], ["812", "--to", "9"], ["812", "--to", "0,"], ["812", "--to", "1", "--from", "7"]])
   func badNodesExitTwo(_ args: [String]) {
     let environment = ProcFixture.environment(ProcFixture.cpuset())
-    #expect(ProcFixture.code(Migrate.run(ArraySlice(args), environment)) == 2)
+    #expect(ProcFixture.code(Command.migrate.invoke(ArraySlice(args), environment)) == 2)
   }
 
   @Test func aMissingProcessExitsOne() throws {

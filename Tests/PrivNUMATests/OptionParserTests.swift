@@ -64,8 +64,8 @@ import Testing
   }
 
   @Test func queriesAsOptions() {
-    #expect(request(["-H"])?.query == "hardware")
-    #expect(request(["--show"])?.query == "show")
+    #expect(request(["-H"])?.query == .hardware)
+    #expect(request(["--show"])?.query == .show)
     #expect(request(["--hardware", "--json"])?.command == ["--json"])
     #expect(request(["-Hq"])?.command == ["-q"])
   }

@@ -32,33 +32,37 @@
 /// ```
 /// `broken_fences` has one entry per leaking cgroup of a cpuset node (cgroup `/` is the root),
 /// and one per node with backend `none` (cgroup null, pids empty).
+extension Command {
+  static let audit = Command(
+    name: "audit", summary: "processes with pages on private nodes they did not opt into; broken fences",
+    synopsis: "",
+    about: "Scans every process and reports each one holding pages on a private node it did not opt into (cpuset node: not in its opt-in cgroup; kernel node: no memory policy naming it; unfenced node: any use), with pid, command, user, node and pages; then every private node whose fence is broken: cgroups with processes whose cpuset.mems.effective include the node (the root cgroup too), and nodes nothing fences. Run as root to read every process. Exit status: 0 clean, 1 anything found (or some processes could not be read).",
+    options: common, operands: .none, examples: ["privnuma audit --json"],
+    manual: #"""
+      Scans every process and reports each one that holds pages on a private node it did not
+      opt into, with pid, command, user, node and pages, then every private node whose fence is
+      broken.
+      Opted in means: for a
+      .B cpuset
+      node, being in its opt-in cgroup or below; for a
+      .B kernel
+      node, a memory policy naming it on the mapping that holds the pages (or being in its
+      opt-in cgroup when it has one); for an unfenced node, nothing.
+      Exit 0 when the machine is clean, 1 when anything is found or a process could not be
+      read.
+      Run it as root to read every process.
+      """#,
+    run: Audit.run)
+}
+
 enum Audit {
-  static let help = """
-    usage: privnuma audit [--json] [--registry DIR]
-
-    Scans every process and reports each one holding pages on a private node it did not opt
-    into (cpuset node: not in its opt-in cgroup; kernel node: no memory policy naming it;
-    unfenced node: any use), with pid, command, user, node and pages; then every private node
-    whose fence is broken: cgroups with processes whose cpuset.mems.effective include the node
-    (the root cgroup too), and nodes nothing fences. Run as root to read every process.
-    Exit status: 0 clean, 1 anything found (or some processes could not be read).
-    Example: privnuma audit --json
-
-    """
-
-  static func run(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
-    Queries.parse(args, command: "audit").flatMap { options in
-      if options.help {
-        Diagnostics.output(help)
-        return .success(0)
-      }
-      // A read-only scan: it runs with the caller's own rights, never privnuma's.
-      if environment.privilege.elevated, let failure = Privileges.dropAll() { return .failure(failure) }
-      return environment.machine(registry: options.registry).flatMap { machine in
-        AuditReport.scan(machine: machine).map { report in
-          Queries.emit(report.text, json: report.json, asJSON: options.json)
-          return report.clean ? 0 : 1
-        }
+  static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    // A read-only scan: it runs with the caller's own rights, never privnuma's.
+    if environment.privilege.elevated, let failure = Privileges.dropAll() { return .failure(failure) }
+    return environment.machine(registry: options.value(.registry)).flatMap { machine in
+      AuditReport.scan(machine: machine).map { report in
+        Queries.emit(report.text, json: report.json, asJSON: options.has(.json))
+        return report.clean ? 0 : 1
       }
     }
   }

@@ -3,19 +3,6 @@
 public enum CLI {
   public static let version = "0.1.0"
 
-  /// Subcommands, recognised only as the first argument.
-  public static let commands: [(name: String, summary: String)] = [
-    ("show", "this process's policy and CPU binding"),
-    ("hardware", "nodes, CPUs, memory, distances; private nodes marked"),
-    ("nodes", "the private nodes and whether you may use them"),
-    ("check", "whether you may use NODES with a policy (exit 0 or the refusal)"),
-    ("explain", "the plan for a launch, without running it"),
-    ("stat", "pages per node of processes, private nodes marked"),
-    ("audit", "processes with pages on private nodes they did not opt into; broken fences"),
-    ("migrate", "move a running process's pages to other nodes"),
-    ("fence", "the cpuset fence of each private node: status, or apply (root)"),
-  ]
-
   /// Runs privnuma; returns the exit status (a launch that succeeds does not return).
   public static func main(_ arguments: [String], environment: Environment = .current()) -> Int32 {
     let args = arguments.dropFirst()
@@ -33,25 +20,16 @@ public enum CLI {
       Diagnostics.writeAll(2, Help.usage)
       return .failure(.usage("no command or options given; see 'privnuma --help'"))
     }
+    // The launch is the hot path: its options go to the hand-written parser at once.
+    if first.utf8.first == UInt8(ascii: "-") { return launch(args, environment) }
     let rest = args.dropFirst()
+    if let command = Command.named(first) { return command.invoke(rest, environment) }
     switch first {
-    case "show": return Queries.show(rest, environment)
-    case "hardware": return Queries.hardware(rest, environment)
-    case "nodes": return Queries.nodes(rest, environment)
-    case "check": return Queries.check(rest, environment)
-    case "explain": return Queries.explain(rest, environment)
-    case "stat": return Inspect.stat(rest, environment)
-    case "audit": return Audit.run(rest, environment)
-    case "migrate": return Migrate.run(rest, environment)
-    case "fence": return Fence.run(rest, environment)
     case "__complete": return Completion.run(rest, environment)
-    case "help": return Help.run(rest)
-    default: break
-    }
-    guard first.hasPrefix("-") else {
+    case "__generate": return Generated.run(rest)
+    default:
       return .failure(.usage("unknown command '\(first)'; to run a program, put options first (privnuma -m 0 \(first)) or use 'privnuma -- \(first)'"))
     }
-    return launch(args, environment)
   }
 
   static func launch(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
@@ -70,11 +48,11 @@ public enum CLI {
   }
 
   /// `-s`, `-H`, `--help`, `--version` given as options.
-  static func runQueryOption(_ query: String, _ request: LaunchRequest, _ environment: Environment) -> Result<Int32, Failure> {
+  static func runQueryOption(_ query: OptionSpec.Key, _ request: LaunchRequest, _ environment: Environment) -> Result<Int32, Failure> {
     var rest = ArraySlice(request.command)
     if let registry = request.registry { rest = ["--registry", registry] + rest }
     switch query {
-    case "show":
+    case .show:
       if request.mode != nil || request.cpus != nil || request.cpuNodes != nil {
         // numactl applies options given before --show to itself, then shows the result.
         do {
@@ -83,9 +61,9 @@ public enum CLI {
           if let failure = launcher.prepare(plan) { return .failure(failure) }
         } catch { return .failure(error) }
       }
-      return Queries.show(rest, environment)
-    case "hardware": return Queries.hardware(rest, environment)
-    case "version":
+      return Command.show.invoke(rest, environment)
+    case .hardware: return Command.hardware.invoke(rest, environment)
+    case .version:
       Diagnostics.output("privnuma \(version)\n")
       return .success(0)
     default:

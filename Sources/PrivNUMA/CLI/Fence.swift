@@ -12,90 +12,66 @@ import Glibc
 /// "Open nodes" are the nodes with memory that no cpuset fence holds: the general nodes, plus
 /// any kernel-backend or unfenced private node, which every cgroup keeps so that those still
 /// work as their own backend says.
+extension Command {
+  static let fence = Command(
+    name: "fence", summary: "the cpuset fence of each private node: status, or apply (root)",
+    synopsis: "status|apply",
+    about: "The cgroup cpuset fence that keeps cpuset-backend private nodes private: its state, or setting it up.",
+    options: [], operands: .words(["status", "apply"]),
+    examples: ["privnuma fence status --json", "sudo privnuma fence apply --dry-run && sudo privnuma fence apply"],
+    manual: "",
+    subcommands: [
+      Command(
+        name: "status", summary: "whether each private node is fenced",
+        synopsis: "",
+        about: "For each private node: its backend; for the cpuset backend, its opt-in cgroup (exists? cpuset.mems holds the open nodes and the node?) and every cgroup and process outside it that can still allocate there, including processes left in the root cgroup. Exit 0 when every private node is fenced, 1 when one is not.",
+        options: common, operands: .none, examples: [],
+        manual: #"""
+        For each private node, its backend; for a
+        .B cpuset
+        node, its opt-in cgroup (does it exist, does its
+        .I cpuset.mems
+        hold the open nodes and the node) and every cgroup and process outside it that can still
+        allocate there, including processes left in the root cgroup.
+        Exit 0 when every private node is fenced, 1 when one is not.
+        """#,
+        run: Fence.status),
+      Command(
+        name: "apply", summary: "create the opt-in cgroups and narrow the others (root)",
+        synopsis: "[--dry-run]",
+        about: "(root) Creates each opt-in cgroup under the cgroup v2 mount with cpuset.mems = open nodes + the node, narrows every other cgroup's cpuset.mems so that only the opt-in cgroups reach private nodes, and moves processes out of the root cgroup into \(Fence.generalCgroup). Idempotent; prints each change. --dry-run prints what it would change and changes nothing (any user may run it).",
+        options: [.launch(.registry), .launch(.help), .dryRun], operands: .none, examples: [],
+        manual: #"""
+        (root) Creates each opt-in cgroup under the cgroup v2 mount with
+        .I cpuset.mems
+        = open nodes + its node, narrows every other cgroup that holds processes so its effective
+        mems exclude the fenced nodes, and moves processes left in the root cgroup (whose mems
+        cannot be narrowed) to
+        .IR /privnuma\-general .
+        Idempotent; prints each change.
+        .BR \-n ", " \-\-dry\-run
+        prints what it would change and changes nothing.
+        .I Open nodes
+        are the general nodes plus kernel-backend and unfenced private nodes.
+        """#,
+        run: Fence.apply),
+    ],
+    run: nil)
+}
+
 enum Fence {
   /// Where `apply` moves processes that sit in the root cgroup or in an opt-in cgroup's
   /// ancestor, where their mems would reach private nodes.
   static let generalCgroup = "/privnuma-general"
 
-  static let help = """
-    usage: privnuma fence status [--json] [--registry DIR]
-           privnuma fence apply [--dry-run] [--registry DIR]
-
-    status  For each private node: its backend; for the cpuset backend, its opt-in cgroup
-            (exists? cpuset.mems holds the open nodes and the node?) and every cgroup and
-            process outside it that can still allocate there, including processes left in
-            the root cgroup. Exit 0 when every private node is fenced, 1 when one is not.
-    apply   (root) Creates each opt-in cgroup under the cgroup v2 mount with cpuset.mems =
-            open nodes + the node, narrows every other cgroup's cpuset.mems so that only the
-            opt-in cgroups reach private nodes, and moves processes out of the root cgroup
-            into \(generalCgroup). Idempotent; prints each change. --dry-run prints what
-            it would change and changes nothing (any user may run it).
-
-    Examples:
-      privnuma fence status --json
-      sudo privnuma fence apply --dry-run && sudo privnuma fence apply
-
-    """
-
-  static let dryRunOption = OptionSpec(
-    long: "dry-run", short: "n", value: nil, group: .general, summary: "say what would change, change nothing")
-
-  static func run(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
-    guard let command = args.first else {
-      return .failure(.usage("'privnuma fence' needs a command: 'privnuma fence status' or 'privnuma fence apply'"))
-    }
-    switch command {
-    case "status": return status(args.dropFirst(), environment)
-    case "apply": return apply(args.dropFirst(), environment)
-    case "--help", "-h", "help":
-      Diagnostics.output(help)
-      return .success(0)
-    default:
-      return .failure(.usage("unknown fence command '\(command)'; use 'privnuma fence status' or 'privnuma fence apply'"))
-    }
-  }
-
-  struct Options {
-    var json = false
-    var dryRun = false
-    var help = false
-    var registry: String?
-  }
-
-  static func parse(_ args: ArraySlice<String>, command: String, allowDryRun: Bool) -> Result<Options, Failure> {
-    var table = [Queries.registry, Queries.help]
-    table.append(allowDryRun ? dryRunOption : Queries.json)
-    return OptionParser.scan(args, table: table, stopAtFirstOperand: false).flatMap { scanned in
-      if let extra = scanned.rest.first {
-        return .failure(.usage("'privnuma fence \(command)' does not take '\(extra)'; see 'privnuma fence --help'"))
-      }
-      var options = Options()
-      for option in scanned.options {
-        switch option.spec.long {
-        case "json": options.json = true
-        case "dry-run": options.dryRun = true
-        case "registry": options.registry = option.value
-        default: options.help = true
-        }
-      }
-      return .success(options)
-    }
-  }
-
   // MARK: - status
 
-  static func status(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
-    parse(args, command: "status", allowDryRun: false).flatMap { options in
-      if options.help {
-        Diagnostics.output(help)
-        return .success(0)
-      }
-      environment.reportIgnoredOverrides()
-      return environment.machine(registry: options.registry).map { machine in
-        let report = Report(machine: machine)
-        Queries.emit(report.text, json: report.json, asJSON: options.json)
-        return report.allFenced ? 0 : 1
-      }
+  static func status(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    environment.reportIgnoredOverrides()
+    return environment.machine(registry: options.value(.registry)).map { machine in
+      let report = Report(machine: machine)
+      Queries.emit(report.text, json: report.json, asJSON: options.has(.json))
+      return report.allFenced ? 0 : 1
     }
   }
 
@@ -675,19 +651,14 @@ extension Fence {
 
   // MARK: - apply
 
-  static func apply(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
-    parse(args, command: "apply", allowDryRun: true).flatMap { options in
-      if options.help {
-        Diagnostics.output(help)
-        return .success(0)
-      }
-      environment.reportIgnoredOverrides()
-      if !options.dryRun && environment.identity.uid != 0 {
-        return .failure(.system("'privnuma fence apply' changes the cgroups of the whole machine, so it runs only as root (real uid 0); run 'sudo privnuma fence apply', or 'privnuma fence apply --dry-run' to see what it would change"))
-      }
-      return environment.machine(registry: options.registry).flatMap { machine in
-        applying(machine, dryRun: options.dryRun)
-      }
+  static func apply(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    let dryRun = options.has(.dryRun)
+    environment.reportIgnoredOverrides()
+    if !dryRun && environment.identity.uid != 0 {
+      return .failure(.system("'privnuma fence apply' changes the cgroups of the whole machine, so it runs only as root (real uid 0); run 'sudo privnuma fence apply', or 'privnuma fence apply --dry-run' to see what it would change"))
+    }
+    return environment.machine(registry: options.value(.registry)).flatMap { machine in
+      applying(machine, dryRun: dryRun)
     }
   }
 

@@ -1,6 +1,23 @@
-/// `--help` and `privnuma COMMAND --help`, built from the option tables and the command list
-/// so they never drift from the parser. Kept to one screen of 80 columns, with examples:
-/// the reference is privnuma(1).
+extension Command {
+  static let help = Command(
+    name: "help", summary: "help on a command",
+    synopsis: "[COMMAND]",
+    about: "The same as privnuma --help, or with a COMMAND, privnuma COMMAND --help.",
+    options: [.launch(.help)], operands: .commandName,
+    examples: ["privnuma help fence"],
+    manual: #"""
+      The same as
+      .B \-\-help
+      or
+      .IB COMMAND " \-\-help" \fR.
+      """#,
+    listed: false,
+    run: Help.run)
+}
+
+/// `--help` and `privnuma COMMAND --help`, built from the option and command tables so they
+/// never drift from the parser. Kept to one screen of 80 columns, with examples: the
+/// reference is privnuma(1).
 enum Help {
   static let width = 80
 
@@ -17,23 +34,29 @@ enum Help {
     let left = given ?? (rows.map(\.0.count).max() ?? 0) + indent + 2
     var out = ""
     for (name, summary) in rows {
-      var line = String(repeating: " ", count: indent) + Format.padRight(name, left - indent)
-      var column = line.count
-      for word in summary.split(separator: " ") {
-        if column + 1 + word.count > width && column > left {
-          out += line + "\n"
-          line = String(repeating: " ", count: left)
-          column = left
-        } else if column > left {
-          line += " "
-          column += 1
-        }
-        line += word
-        column += word.count
-      }
-      out += line + "\n"
+      out += wrapped(summary.split(separator: " "), first: String(repeating: " ", count: indent) + Format.padRight(name, left - indent), indent: left)
     }
     return out
+  }
+
+  /// Words after `first`, wrapped at `width` onto lines indented by `indent`.
+  static func wrapped(_ words: [Substring], first: String, indent left: Int) -> String {
+    var out = ""
+    var line = first
+    var column = line.count
+    for word in words {
+      if column + 1 + word.count > width && column > left {
+        out += line + "\n"
+        line = String(repeating: " ", count: left)
+        column = left
+      } else if column > left {
+        line += " "
+        column += 1
+      }
+      line += word
+      column += word.count
+    }
+    return out + line + "\n"
   }
 
   static func options(_ table: [OptionSpec], left: Int? = nil) -> String {
@@ -48,7 +71,8 @@ enum Help {
     for group in OptionSpec.Group.allCases {
       out += "\n\(group.rawValue):\n" + options(launchOptions.filter { $0.group == group }, left: left)
     }
-    out += "\nQueries and tools (privnuma QUERY --help):\n" + columns(CLI.commands.map { ($0.name, $0.summary) }, left: left)
+    let listed = Command.all.filter(\.listed)
+    out += "\nQueries and tools (privnuma QUERY --help):\n" + columns(listed.map { ($0.name, $0.summary) }, left: left)
     out += """
 
       NODES: 0,2-3  cxl0 (a label)  all (general nodes of the cpuset)  private (yours)
@@ -70,65 +94,67 @@ enum Help {
     return out
   }
 
-  /// The options a query command reads, from the same table its completion uses.
-  static func commandOptions(_ name: String) -> String {
-    guard let context = CompletionScripts.contexts.first(where: { $0.name == name }) else { return "" }
-    let table = context.options.filter { $0.long != "help" }
-    return table.isEmpty ? "" : "\nOptions:\n" + options(table)
+  /// Words of a usage line; a bracketed group stays whole so a line never breaks inside it.
+  static func usageWords(_ usage: String) -> [Substring] {
+    var words: [Substring] = []
+    var start = usage.startIndex
+    var depth = 0
+    var index = usage.startIndex
+    while index < usage.endIndex {
+      let character = usage[index]
+      if character == "[" { depth += 1 }
+      if character == "]" { depth -= 1 }
+      if character == " " && depth == 0 {
+        if start < index { words.append(usage[start..<index]) }
+        start = usage.index(after: index)
+      }
+      index = usage.index(after: index)
+    }
+    if start < usage.endIndex { words.append(usage[start...]) }
+    return words
   }
 
-  /// Words wrapped at `width`.
-  static func paragraph(_ text: String) -> String {
-    columns([("", text)], indent: 0, left: 0)
+  /// A command's help: usage, what it does, its subcommands, its options, examples.
+  static func page(_ command: Command) -> String {
+    var out = ""
+    let lines = command.subcommands.isEmpty ? [command.usage()] : command.subcommands.map { $0.usage(parent: command) }
+    for (index, line) in lines.enumerated() {
+      // Continuation lines start under the first word after the command's name.
+      let name = (command.subcommands.isEmpty ? 2 : 3)
+      let words = usageWords(line)
+      let first = (index == 0 ? "usage: " : "       ") + words.prefix(name).joined(separator: " ") + " "
+      out += wrapped(Array(words.dropFirst(name)), first: first, indent: first.count)
+    }
+    out += "\n" + columns([("", command.about)], indent: 0, left: 0)
+    if !command.subcommands.isEmpty {
+      out += "\n" + columns(command.subcommands.map { ($0.name, $0.about) })
+    }
+    var table = command.subcommands.isEmpty ? command.options : []
+    for sub in command.subcommands {
+      for option in sub.options where !table.contains(option) { table.append(option) }
+    }
+    table.removeAll { $0.key == .help }
+    if !table.isEmpty { out += "\nOptions:\n" + options(table) }
+    if command.takesLaunchOptions { out += "  and the launch options of privnuma --help\n" }
+    if !command.examples.isEmpty {
+      out += "\nExample" + (command.examples.count > 1 ? "s" : "") + ":\n" + command.examples.map { "  " + $0 + "\n" }.joined()
+    }
+    return out
   }
 
-  /// A query's help: usage, what it does, its options, examples.
-  static func page(_ name: String, usage: String, _ what: String, examples: [String]) -> String {
-    "usage: " + usage + "\n\n" + paragraph(what) + commandOptions(name) + "\nExample" + (examples.count > 1 ? "s" : "")
-      + ":\n" + examples.map { "  " + $0 + "\n" }.joined()
-  }
-
-  static var commandHelp: [String: String] {
-    [
-      "show": page(
-        "show", usage: "privnuma show [--json] [--registry DIR]     (also: privnuma -s)",
-        "This process's memory policy and CPU binding, in numactl's layout, with a line for each private node and whether you may use it. Run by privnuma, it shows what the launch applied.",
-        examples: ["privnuma show", "privnuma -m 0 privnuma show"]),
-      "hardware": page(
-        "hardware", usage: "privnuma hardware [--json] [--registry DIR]     (also: privnuma -H)",
-        "Nodes, their CPUs, memory size and free, distances and weighted-interleave weights, in the layout of numactl --hardware; private nodes marked with label, backend and capabilities.",
-        examples: ["privnuma hardware", "privnuma hardware --json"]),
-      "nodes": page(
-        "nodes", usage: "privnuma nodes [--json] [--registry DIR]",
-        "The private nodes: id, label, kind, backend (kernel, cpuset, none), whether a policy may name them, capabilities, size, free memory, MinFree reserve, and whether you may use each and why.",
-        examples: ["privnuma nodes", "privnuma nodes --json"]),
-      "check": page(
-        "check", usage: "privnuma check NODES [--policy MODE] [-b] [--allow-unfenced] [--json]",
-        "Exit 0 when you may use NODES with policy MODE (default bind), else the refusal's exit status (2 usage, 3 private-node rules) and its reason. Nothing is run.",
-        examples: ["privnuma check cxl0 --policy preferred && privnuma -p cxl0 -- ./app"]),
-      "explain": "usage: privnuma explain [--json] OPTIONS [-- COMMAND [ARGS...]]\n\n"
-        + paragraph(
-          "The plan of a launch without running it: each check and its verdict, the exact system calls (mode, flags, node mask), the cgroup placement and the advice. Exits as the launch would have before starting the command. OPTIONS are the launch options of privnuma --help.")
-        + "\nExamples:\n  privnuma explain -p cxl0 -- ./app\n  privnuma explain --json -i all\n",
-      "stat": Inspect.help,
-      "audit": Audit.help,
-      "migrate": Migrate.help,
-      "fence": Fence.help,
-    ]
-  }
-
-  static func command(_ name: String) -> Result<Int32, Failure> {
-    Diagnostics.output(commandHelp[name] ?? text)
+  static func command(_ command: Command) -> Result<Int32, Failure> {
+    Diagnostics.output(page(command))
     return .success(0)
   }
 
   /// `privnuma help [COMMAND]`.
-  static func run(_ args: ArraySlice<String>) -> Result<Int32, Failure> {
-    if let name = args.first {
-      guard commandHelp[name] != nil else {
-        return .failure(.usage("no help for '\(name)'; commands: \(CLI.commands.map(\.name).joined(separator: ", "))"))
+  static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    if let name = options.operands.first {
+      guard let command = Command.named(name), command.listed else {
+        let names = Command.all.filter(\.listed).map(\.name)
+        return .failure(.usage("no help for '\(name)'; commands: \(names.joined(separator: ", "))"))
       }
-      return command(name)
+      return Help.command(command)
     }
     Diagnostics.output(text)
     return .success(0)

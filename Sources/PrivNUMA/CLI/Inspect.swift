@@ -147,47 +147,53 @@ enum Processes {
 /// `pages`. `anon` is memory of the process alone (heap, stack, anonymous and copy-on-write
 /// pages); `file` is page cache and shared memory it maps. Shared pages count in every
 /// process that maps them, as in numa_maps.
+extension Command {
+  static let stat = Command(
+    name: "stat", summary: "pages per node of processes, private nodes marked",
+    synopsis: "[PID...]",
+    about: "Memory of processes per node, from /proc/PID/numa_maps: anonymous, file-backed and total, in MiB (--json: pages and bytes). Private nodes are marked with '*' and their label. With PIDs, those processes; without, every process that has pages on a private node, and a summary per private node.",
+    options: common, operands: .values(.pid, max: Int.max),
+    examples: ["privnuma stat $$", "privnuma stat", "privnuma stat 812 913 --json"],
+    manual: #"""
+      Memory of processes per node from
+      .IR /proc/PID/numa_maps :
+      anonymous, file-backed and total; private nodes marked with
+      .B *
+      and their label.
+      With no
+      .IR PID ,
+      every process that has pages on a private node, and a summary per private node.
+      Exit 1 when a
+      .I PID
+      could not be read.
+      """#,
+    run: Inspect.stat)
+}
+
 enum Inspect {
-  static let help = """
-    usage: privnuma stat [PID...] [--json] [--registry DIR]
-
-    Memory of processes per node, from /proc/PID/numa_maps: anonymous, file-backed and total,
-    in MiB (--json: pages and bytes). Private nodes are marked with '*' and their label.
-    With PIDs, those processes; without, every process that has pages on a private node,
-    and a summary per private node.
-    Examples: privnuma stat $$        privnuma stat        privnuma stat 812 913 --json
-
-    """
-
-  static func stat(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
-    Queries.parse(args, command: "stat", operands: Int.max).flatMap { options in
-      if options.help {
-        Diagnostics.output(help)
-        return .success(0)
+  static func stat(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    var pids: [Int32] = []
+    for operand in options.operands {
+      switch Processes.parsePID(operand, command: "stat") {
+      case .success(let pid): pids.append(pid)
+      case .failure(let failure): return .failure(failure)
       }
-      var pids: [Int32] = []
-      for operand in options.operands {
-        switch Processes.parsePID(operand, command: "stat") {
-        case .success(let pid): pids.append(pid)
+    }
+    // Reading numa_maps needs no privilege: read with the caller's own rights.
+    if environment.privilege.elevated, let failure = Privileges.dropAll() { return .failure(failure) }
+    return environment.machine(registry: options.value(.registry)).flatMap { machine in
+      let report: StatReport
+      if pids.isEmpty {
+        switch StatReport.scan(machine: machine) {
         case .failure(let failure): return .failure(failure)
+        case .success(let scanned): report = scanned
         }
+      } else {
+        report = StatReport(machine: machine, pids: pids)
       }
-      // Reading numa_maps needs no privilege: read with the caller's own rights.
-      if environment.privilege.elevated, let failure = Privileges.dropAll() { return .failure(failure) }
-      return environment.machine(registry: options.registry).flatMap { machine in
-        let report: StatReport
-        if pids.isEmpty {
-          switch StatReport.scan(machine: machine) {
-          case .failure(let failure): return .failure(failure)
-          case .success(let scanned): report = scanned
-          }
-        } else {
-          report = StatReport(machine: machine, pids: pids)
-        }
-        Queries.emit(report.text, json: report.json, asJSON: options.json)
-        for error in report.errors { Diagnostics.error(error.message) }
-        return .success(report.errors.isEmpty ? 0 : 1)
-      }
+      Queries.emit(report.text, json: report.json, asJSON: options.has(.json))
+      for error in report.errors { Diagnostics.error(error.message) }
+      return .success(report.errors.isEmpty ? 0 : 1)
     }
   }
 }

@@ -14,25 +14,35 @@
 ///   "remaining_on_source": 0,           // pages still on the source nodes afterwards
 ///   "warnings": [] }
 /// ```
+extension Command {
+  static let migrate = Command(
+    name: "migrate", summary: "move a running process's pages to other nodes",
+    synopsis: "PID --to NODES [--from NODES] [--allow-unfenced]",
+    about: "Moves the pages of process PID from the nodes --from (default: every node where it has pages, except the destination) to NODES, with migrate_pages(2). A private destination must allow migration, keep its MinFree= reserve, be fenced (or --allow-unfenced), and both you and the process's owner must be allowed on it; for a cpuset-fenced node the process must already be in its opt-in cgroup. Another user's process needs root. Reports pages per node before and after, pages moved and pages that could not move.",
+    options: common + [.to, .from, .launch(.allowUnfenced)], operands: .values(.pid, max: Int.max),
+    examples: ["privnuma migrate 812 --to cxl0", "privnuma migrate 812 --from 2 --to 0-1 --json"],
+    manual: #"""
+      Moves the pages of process
+      .I PID
+      from the nodes
+      .B \-\-from
+      (default: every node where it has pages, except the destination) to
+      .IR NODES ,
+      with
+      .BR migrate_pages (2).
+      The launch rules apply: a private destination must have the
+      .B migration
+      capability, keep its reserve and be fenced, and both the caller and the process's owner
+      must be allowed on it; for a cpuset-fenced node the process must already be in its opt-in
+      cgroup.
+      Another user's process needs root: privnuma does not lend its installed privilege for
+      it.
+      Reports pages per node before and after, pages moved and pages that could not move.
+      """#,
+    run: Migrate.run)
+}
+
 enum Migrate {
-  static let help = """
-    usage: privnuma migrate PID --to NODES [--from NODES] [--allow-unfenced] [--json]
-                            [--registry DIR]
-
-    Moves the pages of process PID from the nodes --from (default: every node where it has
-    pages, except the destination) to NODES, with migrate_pages(2). A private destination
-    must allow migration, keep its MinFree= reserve, be fenced (or --allow-unfenced), and both
-    you and the process's owner must be allowed on it; for a cpuset-fenced node the process
-    must already be in its opt-in cgroup. Another user's process needs root.
-    Reports pages per node before and after, pages moved and pages that could not move.
-    Example: privnuma migrate 812 --to cxl0     privnuma migrate 812 --from 2 --to 0-1 --json
-
-    """
-
-  static let to = OptionSpec(long: "to", short: nil, value: "NODES", group: .general, summary: "destination nodes")
-  static let from = OptionSpec(long: "from", short: nil, value: "NODES", group: .general, summary: "source nodes (default: where the process has pages)")
-  static let allowUnfenced = launchOptions.first { $0.long == "allow-unfenced" }!
-
   struct Request: Equatable {
     var pid: Int32
     var to: String
@@ -42,53 +52,32 @@ enum Migrate {
     var registry: String?
   }
 
-  /// The request, or nil when `--help` was asked for.
-  static func parse(_ args: ArraySlice<String>) -> Result<Request?, Failure> {
-    OptionParser.scan(args, table: [Queries.json, Queries.registry, Queries.help, to, from, allowUnfenced], stopAtFirstOperand: false)
-      .flatMap { scanned in
-        var toNodes: String?
-        var fromNodes: String?
-        var request = Request(pid: 0, to: "")
-        for option in scanned.options {
-          switch option.spec.long {
-          case "json": request.json = true
-          case "registry": request.registry = option.value
-          case "to":
-            if toNodes != nil { return .failure(.usage("--to given twice; give the destination once")) }
-            toNodes = option.value
-          case "from":
-            if fromNodes != nil { return .failure(.usage("--from given twice; give the source nodes once")) }
-            fromNodes = option.value
-          case "allow-unfenced": request.allowUnfenced = true
-          default: return .success(nil)
-          }
-        }
-        guard let operand = scanned.rest.first else {
-          return .failure(.usage("'privnuma migrate' needs a PID, e.g. 'privnuma migrate 812 --to 1'"))
-        }
-        if scanned.rest.count > 1 {
-          return .failure(.usage("'privnuma migrate' takes one PID, but '\(scanned.rest[1])' follows '\(operand)'"))
-        }
-        guard let toNodes else {
-          return .failure(.usage("'privnuma migrate \(operand)' needs --to NODES, the destination"))
-        }
-        return Processes.parsePID(operand, command: "migrate").map { pid in
-          request.pid = pid
-          request.to = toNodes
-          request.from = fromNodes
-          return request
-        }
-      }
+  static func parse(_ options: Command.Arguments) -> Result<Request, Failure> {
+    let toNodes = options.values(.to)
+    let fromNodes = options.values(.from)
+    if toNodes.count > 1 { return .failure(.usage("--to given twice; give the destination once")) }
+    if fromNodes.count > 1 { return .failure(.usage("--from given twice; give the source nodes once")) }
+    guard let operand = options.operands.first else {
+      return .failure(.usage("'privnuma migrate' needs a PID, e.g. 'privnuma migrate 812 --to 1'"))
+    }
+    if options.operands.count > 1 {
+      return .failure(.usage("'privnuma migrate' takes one PID, but '\(options.operands[1])' follows '\(operand)'"))
+    }
+    guard let to = toNodes.first else {
+      return .failure(.usage("'privnuma migrate \(operand)' needs --to NODES, the destination"))
+    }
+    return Processes.parsePID(operand, command: "migrate").map { pid in
+      Request(
+        pid: pid, to: to, from: fromNodes.first, allowUnfenced: options.has(.allowUnfenced), json: options.has(.json),
+        registry: options.value(.registry))
+    }
   }
 
-  static func run(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
+  static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
     let request: Request
-    switch parse(args) {
+    switch parse(options) {
     case .failure(let failure): return .failure(failure)
-    case .success(nil):
-      Diagnostics.output(help)
-      return .success(0)
-    case .success(let parsed?): request = parsed
+    case .success(let parsed): request = parsed
     }
     environment.reportIgnoredOverrides()
     return environment.machine(registry: request.registry).flatMap { machine in

@@ -1,6 +1,19 @@
-/// One command-line option: the single table the parser, `--help`, the completions and the
-/// manual page test are all built from.
-public struct OptionSpec: Sendable {
+/// One command-line option, declared once: the parser, `--help`, the completions and the
+/// OPTIONS and COMMANDS sections of privnuma(1) are all built from these declarations.
+public struct OptionSpec: Sendable, Equatable {
+  /// What the option means, for the code that reads it: parsers switch on this, never on
+  /// the spelling.
+  public enum Key: Sendable, Equatable {
+    // Launch.
+    case membind, preferred, preferredMany, interleave, weightedInterleave, localalloc
+    case cpunodebind, physcpubind
+    case balancing, staticNodes, relativeNodes, all, allowUnfenced, quiet
+    case registry, show, hardware, help, version
+    // Commands.
+    case json, policy, to, from, dryRun
+  }
+
+  /// Where `--help` and privnuma(1) list a launch option.
   public enum Group: String, Sendable, CaseIterable {
     case policy = "Memory policy (one per launch)"
     case cpu = "CPU binding"
@@ -8,51 +21,229 @@ public struct OptionSpec: Sendable {
     case general = "General"
   }
 
+  public let key: Key
   public let long: String
   /// The one-letter form as its ASCII byte, which the parser compares without Unicode work.
   public let shortByte: UInt8?
   /// The value's name in help text (`NODES`), or nil for a flag.
   public let value: String?
   public let group: Group
+  /// One line for `--help` and the completions.
   public let summary: String
+  /// The entry's text in privnuma(1), in roff; empty for options a command's entry explains.
+  public let manual: String
 
-  public var short: Character? { shortByte.map { Character(Unicode.Scalar($0)) } }
-
-  public init(long: String, short: Unicode.Scalar?, value: String?, group: Group, summary: String) {
+  public init(
+    _ key: Key, long: String, short: Unicode.Scalar?, value: String?, group: Group = .general, summary: String,
+    manual: String = ""
+  ) {
+    self.key = key
     self.long = long
     self.shortByte = short.map { UInt8($0.value) }
     self.value = value
     self.group = group
     self.summary = summary
+    self.manual = manual
   }
+
+  public static func == (a: OptionSpec, b: OptionSpec) -> Bool { a.key == b.key }
+
+  public var short: Character? { shortByte.map { Character(Unicode.Scalar($0)) } }
 
   public var spelling: String {
     let longForm = "--" + long + (value.map { "=" + $0 } ?? "")
     return short.map { "-\($0), " + longForm } ?? "    " + longForm
   }
+
+  /// The launch option with this key.
+  static func launch(_ key: Key) -> OptionSpec { launchOptions.first { $0.key == key }! }
+
+  // Options of the commands that the launch does not have.
+  static let json = OptionSpec(.json, long: "json", short: nil, value: nil, summary: "print JSON (schema in privnuma(1))")
+  static let policy = OptionSpec(
+    .policy, long: "policy", short: nil, value: "MODE",
+    summary: "the policy to check: bind, preferred, preferred-many, interleave, weighted-interleave")
+  static let to = OptionSpec(.to, long: "to", short: nil, value: "NODES", summary: "destination nodes")
+  static let from = OptionSpec(
+    .from, long: "from", short: nil, value: "NODES", summary: "source nodes (default: where the process has pages)")
+  static let dryRun = OptionSpec(
+    .dryRun, long: "dry-run", short: "n", value: nil, summary: "say what would change, change nothing")
 }
 
-/// Launch options in the order `--help` lists them.
+/// Launch options in the order `--help` and privnuma(1) list them.
 public let launchOptions: [OptionSpec] = [
-  OptionSpec(long: "membind", short: "m", value: "NODES", group: .policy, summary: "allocate only on NODES (MPOL_BIND)"),
-  OptionSpec(long: "preferred", short: "p", value: "NODE", group: .policy, summary: "prefer NODE, fall back to others (MPOL_PREFERRED)"),
-  OptionSpec(long: "preferred-many", short: "P", value: "NODES", group: .policy, summary: "prefer NODES, fall back to others (MPOL_PREFERRED_MANY, Linux 5.15+)"),
-  OptionSpec(long: "interleave", short: "i", value: "NODES", group: .policy, summary: "interleave pages over NODES (MPOL_INTERLEAVE)"),
-  OptionSpec(long: "weighted-interleave", short: "w", value: "NODES", group: .policy, summary: "interleave by the kernel's node weights (Linux 6.9+)"),
-  OptionSpec(long: "localalloc", short: "l", value: nil, group: .policy, summary: "allocate on the node of the running CPU (MPOL_LOCAL)"),
-  OptionSpec(long: "cpunodebind", short: "N", value: "NODES", group: .cpu, summary: "run only on the CPUs of NODES"),
-  OptionSpec(long: "physcpubind", short: "C", value: "CPUS", group: .cpu, summary: "run only on CPUS"),
-  OptionSpec(long: "balancing", short: "b", value: nil, group: .modifier, summary: "let NUMA balancing move pages within the policy (MPOL_F_NUMA_BALANCING)"),
-  OptionSpec(long: "static", short: nil, value: nil, group: .modifier, summary: "keep the node numbers when the cpuset changes (MPOL_F_STATIC_NODES)"),
-  OptionSpec(long: "relative", short: nil, value: nil, group: .modifier, summary: "read node numbers relative to the cpuset (MPOL_F_RELATIVE_NODES)"),
-  OptionSpec(long: "all", short: "a", value: nil, group: .modifier, summary: "resolve 'all' without the cpuset"),
-  OptionSpec(long: "allow-unfenced", short: nil, value: nil, group: .modifier, summary: "use a private node that nothing fences (backend none)"),
-  OptionSpec(long: "quiet", short: "q", value: nil, group: .modifier, summary: "do not print advice before launching"),
-  OptionSpec(long: "registry", short: nil, value: "DIR", group: .general, summary: "read private-node declarations from DIR"),
-  OptionSpec(long: "show", short: "s", value: nil, group: .general, summary: "show this process's policy and binding (= privnuma show)"),
-  OptionSpec(long: "hardware", short: "H", value: nil, group: .general, summary: "show the machine's nodes (= privnuma hardware)"),
-  OptionSpec(long: "help", short: "h", value: nil, group: .general, summary: "show this help"),
-  OptionSpec(long: "version", short: "V", value: nil, group: .general, summary: "show the version"),
+  OptionSpec(
+    .membind, long: "membind", short: "m", value: "NODES", group: .policy,
+    summary: "allocate only on NODES (MPOL_BIND)",
+    manual: #"""
+    Allocate only on
+    .I NODES
+    .RB ( MPOL_BIND ).
+    """#),
+  OptionSpec(
+    .preferred, long: "preferred", short: "p", value: "NODE", group: .policy,
+    summary: "prefer NODE, fall back to others (MPOL_PREFERRED)",
+    manual: #"""
+    Prefer
+    .IR NODE ,
+    fall back to other nodes when it is full
+    .RB ( MPOL_PREFERRED ).
+    Exactly one node.
+    """#),
+  OptionSpec(
+    .preferredMany, long: "preferred-many", short: "P", value: "NODES", group: .policy,
+    summary: "prefer NODES, fall back to others (MPOL_PREFERRED_MANY, Linux 5.15+)",
+    manual: #"""
+    Prefer any of
+    .IR NODES ,
+    fall back to others
+    .RB ( MPOL_PREFERRED_MANY ,
+    Linux 5.15 and later).
+    """#),
+  OptionSpec(
+    .interleave, long: "interleave", short: "i", value: "NODES", group: .policy,
+    summary: "interleave pages over NODES (MPOL_INTERLEAVE)",
+    manual: #"""
+    Interleave pages round-robin over
+    .I NODES
+    .RB ( MPOL_INTERLEAVE ).
+    """#),
+  OptionSpec(
+    .weightedInterleave, long: "weighted-interleave", short: "w", value: "NODES", group: .policy,
+    summary: "interleave by the kernel's node weights (Linux 6.9+)",
+    manual: #"""
+    Interleave over
+    .I NODES
+    by the kernel's per-node weights in
+    .I /sys/kernel/mm/mempolicy/weighted_interleave/
+    .RB ( MPOL_WEIGHTED_INTERLEAVE ,
+    Linux 6.9 and later).
+    """#),
+  OptionSpec(
+    .localalloc, long: "localalloc", short: "l", value: nil, group: .policy,
+    summary: "allocate on the node of the running CPU (MPOL_LOCAL)",
+    manual: #"""
+    Allocate on the node of the CPU the thread runs on
+    .RB ( MPOL_LOCAL ).
+    """#),
+  OptionSpec(
+    .cpunodebind, long: "cpunodebind", short: "N", value: "NODES", group: .cpu,
+    summary: "run only on the CPUs of NODES",
+    manual: #"""
+    Run only on the CPUs of
+    .IR NODES .
+    A memory-only node (no CPUs) is a usage error.
+    """#),
+  OptionSpec(
+    .physcpubind, long: "physcpubind", short: "C", value: "CPUS", group: .cpu,
+    summary: "run only on CPUS",
+    manual: #"""
+    Run only on
+    .IR CPUS :
+    numbers and ranges, as
+    .B 0\-3,8
+    (see
+    .BR CPUS ).
+    """#),
+  OptionSpec(
+    .balancing, long: "balancing", short: "b", value: nil, group: .modifier,
+    summary: "let NUMA balancing move pages within the policy (MPOL_F_NUMA_BALANCING)",
+    manual: #"""
+    Let NUMA balancing move pages within the policy
+    .RB ( MPOL_F_NUMA_BALANCING ).
+    A private node named in the policy must have the
+    .B numa\-balancing
+    capability.
+    """#),
+  OptionSpec(
+    .staticNodes, long: "static", short: nil, value: nil, group: .modifier,
+    summary: "keep the node numbers when the cpuset changes (MPOL_F_STATIC_NODES)",
+    manual: #"""
+    Keep node numbers as given when the cpuset changes
+    .RB ( MPOL_F_STATIC_NODES ).
+    A node outside the cpuset is then a warning rather than an error: the kernel uses it
+    once the cpuset allows it.
+    """#),
+  OptionSpec(
+    .relativeNodes, long: "relative", short: nil, value: nil, group: .modifier,
+    summary: "read node numbers relative to the cpuset (MPOL_F_RELATIVE_NODES)",
+    manual: #"""
+    Read node numbers relative to the cpuset
+    .RB ( MPOL_F_RELATIVE_NODES ).
+    Excludes
+    .BR \-\-static .
+    """#),
+  OptionSpec(
+    .all, long: "all", short: "a", value: nil, group: .modifier,
+    summary: "resolve 'all' without the cpuset",
+    manual: #"""
+    Resolve
+    .B all
+    (and CPU lists) without the cpuset: every general node, not only those in
+    .IR Mems_allowed .
+    This is numactl's meaning of
+    .BR \-a .
+    """#),
+  OptionSpec(
+    .allowUnfenced, long: "allow-unfenced", short: nil, value: nil, group: .modifier,
+    summary: "use a private node that nothing fences (backend none)",
+    manual: #"""
+    Use a private node that nothing fences (backend
+    .BR none );
+    without it such a launch is refused.
+    """#),
+  OptionSpec(
+    .quiet, long: "quiet", short: "q", value: nil, group: .modifier,
+    summary: "do not print advice before launching",
+    manual: #"""
+    Do not print advice and warnings before launching.
+    """#),
+  OptionSpec(
+    .registry, long: "registry", short: nil, value: "DIR", group: .general,
+    summary: "read private-node declarations from DIR",
+    manual: #"""
+    Read private-node declarations from
+    .I DIR
+    instead of
+    .IR /etc/privnuma/nodes.d .
+    When privnuma runs with privilege,
+    .I DIR
+    is held to the same rules as the default registry (see
+    .BR PRIVILEGE ).
+    """#),
+  OptionSpec(
+    .show, long: "show", short: "s", value: nil, group: .general,
+    summary: "show this process's policy and binding (= privnuma show)",
+    manual: #"""
+    The same as
+    .BR "privnuma\~show" .
+    Policy and CPU options before it are applied first, as numactl does:
+    .B "privnuma \-m 0 \-\-show"
+    shows the policy a launch would get.
+    """#),
+  OptionSpec(
+    .hardware, long: "hardware", short: "H", value: nil, group: .general,
+    summary: "show the machine's nodes (= privnuma hardware)",
+    manual: #"""
+    The same as
+    .BR "privnuma\~hardware" .
+    """#),
+  OptionSpec(
+    .help, long: "help", short: "h", value: nil, group: .general,
+    summary: "show this help",
+    manual: #"""
+    A short summary of options, commands and NODES, with examples.
+    .BI "privnuma " COMMAND " \-\-help"
+    and
+    .BI "privnuma help " COMMAND
+    explain one command.
+    """#),
+  OptionSpec(
+    .version, long: "version", short: "V", value: nil, group: .general,
+    summary: "show the version",
+    manual: #"""
+    The version.
+    """#),
 ]
 
 /// What a launch asks for, before anything is resolved against the machine.
@@ -71,7 +262,7 @@ public struct LaunchRequest: Equatable, Sendable {
   public var quiet = false
   public var registry: String?
   /// Set when the options ask for a query (`-s`, `-H`, `--help`, `--version`) rather than a launch.
-  public var query: String?
+  public var query: OptionSpec.Key?
   public var command: [String] = []
 
   public init() {}
@@ -90,7 +281,7 @@ public struct ParsedOption {
 }
 
 /// Options that turn the invocation into a query; the words after them belong to the query.
-let queryOptions: [String] = ["show", "hardware", "help", "version"]
+let queryOptions: [OptionSpec.Key] = [.show, .hardware, .help, .version]
 
 /// Reads options getopt-style: in order, stopping at the first word that is not an option.
 public enum OptionParser {
@@ -110,7 +301,7 @@ public enum OptionParser {
   /// Typed throws rather than Result: generic Result types cost metadata look-ups at start-up.
   public static func scanOptions(
     _ arguments: ArraySlice<String>, table: [OptionSpec], stopAtFirstOperand: Bool = true,
-    stopAfter: [String] = []
+    stopAfter: [OptionSpec.Key] = []
   ) throws(Failure) -> Scanned {
     var options: [ParsedOption] = []
     var operands: [String] = []
@@ -148,7 +339,7 @@ public enum OptionParser {
           index += 1
         }
         options.append(ParsedOption(spec: spec, value: value))
-        if stopAfter.contains(spec.long) {
+        if stopAfter.contains(spec.key) {
           operands.append(contentsOf: arguments[index...])
           break
         }
@@ -166,7 +357,7 @@ public enum OptionParser {
           let rest = String(decoding: bytes[position...], as: UTF8.self)
           if spec.value == nil {
             options.append(ParsedOption(spec: spec, value: nil))
-            if stopAfter.contains(spec.long) {
+            if stopAfter.contains(spec.key) {
               // The query reads the rest of the words itself.
               operands.append(contentsOf: (rest.isEmpty ? [] : ["-" + rest]) + arguments[index...])
               return Scanned(options: options, rest: operands)
@@ -194,17 +385,6 @@ public enum OptionParser {
     return Scanned(options: options, rest: operands)
   }
 
-  /// Parses launch options and the command that follows them.
-  public static func scan(
-    _ arguments: ArraySlice<String>, table: [OptionSpec], stopAtFirstOperand: Bool = true,
-    stopAfter: [String] = []
-  ) -> Result<Scanned, Failure> {
-    do {
-      return .success(
-        try scanOptions(arguments, table: table, stopAtFirstOperand: stopAtFirstOperand, stopAfter: stopAfter))
-    } catch { return .failure(error) }
-  }
-
   /// `requireCommand` is false for `explain`, which may describe a launch without a command.
   public static func launchRequest(_ arguments: ArraySlice<String>, requireCommand: Bool = true) throws(Failure) -> LaunchRequest {
     let scanned = try scanOptions(arguments, table: launchOptions, stopAfter: queryOptions)
@@ -212,13 +392,13 @@ public enum OptionParser {
     for option in scanned.options {
       let (spec, value) = (option.spec, option.value)
       let mode: PolicyMode?
-      switch spec.long {
-      case "membind": mode = .bind
-      case "preferred": mode = .preferred
-      case "preferred-many": mode = .preferredMany
-      case "interleave": mode = .interleave
-      case "weighted-interleave": mode = .weightedInterleave
-      case "localalloc": mode = .local
+      switch spec.key {
+      case .membind: mode = .bind
+      case .preferred: mode = .preferred
+      case .preferredMany: mode = .preferredMany
+      case .interleave: mode = .interleave
+      case .weightedInterleave: mode = .weightedInterleave
+      case .localalloc: mode = .local
       default: mode = nil
       }
       if let mode {
@@ -230,20 +410,23 @@ public enum OptionParser {
         request.nodes = value
         continue
       }
-      switch spec.long {
-      case "cpunodebind", "physcpubind":
+      switch spec.key {
+      case .cpunodebind, .physcpubind:
         if request.cpuNodes != nil || request.cpus != nil {
           throw .usage("CPU binding given twice ('--\(spec.long)'); give one of --cpunodebind or --physcpubind")
         }
-        if spec.long == "cpunodebind" { request.cpuNodes = value } else { request.cpus = value }
-      case "balancing": request.balancing = true
-      case "static": request.staticNodes = true
-      case "relative": request.relativeNodes = true
-      case "all": request.ignoreCpuset = true
-      case "allow-unfenced": request.allowUnfenced = true
-      case "quiet": request.quiet = true
-      case "registry": request.registry = value
-      default: request.query = spec.long
+        if spec.key == .cpunodebind { request.cpuNodes = value } else { request.cpus = value }
+      case .balancing: request.balancing = true
+      case .staticNodes: request.staticNodes = true
+      case .relativeNodes: request.relativeNodes = true
+      case .all: request.ignoreCpuset = true
+      case .allowUnfenced: request.allowUnfenced = true
+      case .quiet: request.quiet = true
+      case .registry: request.registry = value
+      case .show: request.query = .show
+      case .hardware: request.query = .hardware
+      case .version: request.query = .version
+      default: request.query = .help
       }
     }
     request.command = scanned.rest
