@@ -8,7 +8,7 @@ BIN := .build/release/privnuma
 # A static executable starts as fast as a C program: the launcher sits in front of every job.
 RELEASE_FLAGS := -c release --product privnuma -Xswiftc -static-executable
 APT_PACKAGES := libnuma-dev libcap-dev numactl qemu-system-x86 busybox-static hyperfine cpio gcc \
-	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin daxctl
+	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin daxctl mmdebstrap e2fsprogs
 
 .PHONY: all build deps test unit-test binary-test vm-test demo bench install uninstall fuzz clean mutate
 

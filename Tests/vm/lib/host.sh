@@ -83,6 +83,7 @@ vm_kernel() {
     for m in $VM_KERNEL_MODULES; do
         [ -f "$dir/modules/$m" ] || complete=0
     done
+    [ -d "$dir/lib/modules" ] || complete=0
     [ -z "$VM_KERNEL_PATH" ] || [ "$complete" = 0 ] || return 0
     mkdir -p "$VM_CACHE"
     local pkg
@@ -116,6 +117,9 @@ vm_kernel() {
         mkdir -p "$dir/modules/$(dirname "$m")"
         cp "$src" "$dir/modules/$m"
     done
+    # The whole module tree goes into the systemd guest's root (its disk
+    # driver, virtio_blk, and the dummy network interface are modules).
+    mv "$dir.tmp/lib" "$dir/lib"
     rm -rf "$dir.tmp" "$dl"
     VM_KERNEL_PATH=$(ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
     [ -n "$VM_KERNEL_PATH" ] || vm_die "fetching the guest kernel: no vmlinuz in package $pkg"
@@ -279,6 +283,10 @@ SHADOW
 # at 4 GiB and 4.5 GiB, where the memmap ranges soft-reserve them (each range
 # one node, aligned to the 128 MiB memory block), and the initramfs stays in
 # ordinary memory.
+#
+# GUEST "systemd" boots the disk image $VM_SYSTEMD_DISK (lib/systemd.sh) and
+# lets the guest reboot inside qemu, so that scenarios can check what survives
+# a reboot; it runs for up to $VM_SYSTEMD_TIMEOUT seconds.
 vm_boot() {
     local kernel=$1 initrd=$2 guest=${3:-main}
     # no_timer_check: a busy host slows TCG enough that the kernel judges the
@@ -287,6 +295,13 @@ vm_boot() {
     if [ "$guest" = dax ]; then
         machine=pc,max-ram-below-4g=1G
         append="$append memmap=512M%0x100000000-1+0xefffffff memmap=512M%0x120000000-1+0xefffffff"
+    fi
+    local limit=$VM_TIMEOUT
+    local -a extra=(-no-reboot)
+    if [ "$guest" = systemd ]; then
+        extra=(-drive "file=$VM_SYSTEMD_DISK,format=raw,if=virtio,cache=unsafe")
+        append="$append loglevel=1 systemd.show_status=false"
+        limit=$VM_SYSTEMD_TIMEOUT
     fi
     local -a numa=()
     local n
@@ -305,9 +320,9 @@ vm_boot() {
     mkdir -p "$(dirname "$VM_CONSOLE")"
     : > "$VM_CONSOLE"
     local rc=0
-    timeout --kill-after=10 "$VM_TIMEOUT" \
+    timeout --kill-after=10 "$limit" \
         qemu-system-x86_64 -accel tcg -machine "$machine" -cpu max -m 2048 -smp 2 \
-            -nographic -no-reboot -nodefaults -serial stdio \
+            -nographic -nodefaults -serial stdio "${extra[@]}" \
             "${numa[@]}" \
             -kernel "$kernel" -initrd "$initrd" \
             -append "$append" \

@@ -1,0 +1,39 @@
+# Helpers for the systemd guest's scenarios, sourced after /vm/lib.sh (the
+# busybox guest's helpers, which work here too).
+#
+#   PHASE                 0 on a scenario's first run; N after reboot_guest N
+#   KEEP                  a directory of this scenario that survives reboots
+#   reboot_guest N        reboot the guest now; this file then runs again
+#                         with PHASE=N (the lines after the call never run)
+#   wait_for TIMEOUT CMD...   retry CMD every 0.2 s until it succeeds (false
+#                         after TIMEOUT seconds)
+#   unit_cgroup UNIT      the cgroup directory of a unit, under /sys/fs/cgroup
+#   cgroup_of PID         the cgroup directory of a process, under /sys/fs/cgroup
+
+KEEP=/var/lib/privnuma-vm/keep/$(basename "${SCENARIO:-demo}" .sh)
+mkdir -p "$KEEP"
+
+reboot_guest() {
+    echo "$SCENARIO $1" > /var/lib/privnuma-vm/next
+    sync
+    exit 100
+}
+
+wait_for() {
+    local limit=$1 i=0
+    shift
+    while ! "$@"; do
+        i=$((i + 1))
+        [ "$i" -ge $((limit * 5)) ] && return 1
+        sleep 0.2
+    done
+    return 0
+}
+
+unit_cgroup() {
+    echo "/sys/fs/cgroup$(systemctl show -P ControlGroup "$1")"
+}
+
+cgroup_of() {
+    echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
+}
