@@ -70,7 +70,7 @@ vm_systemd_disk() {
     mkdir -p "$root/vm/scenarios"
     # /vm/lib.sh: the busybox guest's helpers; /vm/systemd.sh: this guest's.
     cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/fence.sh" "$VM_SRC/systemd/systemd.sh" \
-        "$VM_SRC/systemd/runner" "$VM_SRC/systemd/demo.sh" "$root/vm/"
+        "$VM_SRC/systemd/sd-fence.sh" "$VM_SRC/systemd/runner" "$VM_SRC/systemd/demo.sh" "$root/vm/"
     for f in $(vm_scenarios systemd/scenarios); do
         cp "$f" "$root/vm/scenarios/"
     done
