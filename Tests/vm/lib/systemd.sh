@@ -15,7 +15,7 @@
 # survives a reboot; the guest's own test service powers it off at the end.
 
 # Seconds the systemd guest may run, reboots included, before it is killed.
-VM_SYSTEMD_TIMEOUT=${VM_SYSTEMD_TIMEOUT:-900}
+VM_SYSTEMD_TIMEOUT=${VM_SYSTEMD_TIMEOUT:-1800}
 
 # Debian packages of the guest, on top of mmdebstrap's minbase.
 VM_SYSTEMD_PACKAGES="systemd systemd-sysv libpam-systemd dbus udev kmod iproute2 procps
