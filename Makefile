@@ -8,9 +8,10 @@ BIN := .build/release/privnuma
 # A static executable starts as fast as a C program: the launcher sits in front of every job.
 RELEASE_FLAGS := -c release --product privnuma -Xswiftc -static-executable
 APT_PACKAGES := libnuma-dev libcap-dev numactl qemu-system-x86 busybox-static hyperfine cpio gcc \
-	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin daxctl mmdebstrap e2fsprogs
+	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin daxctl mmdebstrap e2fsprogs \
+	debhelper dpkg-dev lintian
 
-.PHONY: all build deps test unit-test binary-test vm-test demo bench install uninstall fuzz clean mutate
+.PHONY: all build deps test unit-test binary-test vm-test demo bench install uninstall deb fuzz clean mutate
 
 all: build
 
@@ -88,6 +89,16 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/privnuma.fish
 	rm -f $(DESTDIR)$(PREFIX)/share/doc/privnuma/README.md $(DESTDIR)$(PREFIX)/share/doc/privnuma/50-cxl0.conf
 	rmdir $(DESTDIR)$(PREFIX)/share/doc/privnuma 2>/dev/null || true
+
+# The Debian package, privnuma_<version>_<arch>.deb here: dpkg-buildpackage -b on a copy of
+# the tree's files under .build/deb (root not needed; debian/README.source).
+deb: deps
+	rm -rf .build/deb && mkdir -p .build/deb/privnuma
+	git ls-files -co --exclude-standard | \
+	  tar -cf - --ignore-failed-read --verbatim-files-from -T - | tar -xf - -C .build/deb/privnuma
+	cd .build/deb/privnuma && dpkg-buildpackage -b -us -uc
+	deb=privnuma_$$(dpkg-parsechangelog -SVersion)_$$(dpkg-architecture -qDEB_HOST_ARCH).deb; \
+	  cp .build/deb/$$deb . && echo "built $$deb"
 
 # Regenerates the files made from the command table (a test compares them): the completion
 # scripts and the OPTIONS and COMMANDS sections of privnuma(1).
