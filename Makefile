@@ -90,15 +90,19 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/share/doc/privnuma/README.md $(DESTDIR)$(PREFIX)/share/doc/privnuma/50-cxl0.conf
 	rmdir $(DESTDIR)$(PREFIX)/share/doc/privnuma 2>/dev/null || true
 
-# The Debian package, privnuma_<version>_<arch>.deb here: dpkg-buildpackage -b on a copy of
-# the tree's files under .build/deb (root not needed; debian/README.source).
-deb: deps
+# The Debian package, privnuma_<version>_<arch>.deb here, rebuilt when a file of the tree
+# changed: dpkg-buildpackage -b on a copy of the tree under .build/deb (root not needed;
+# debian/README.source).
+DEB := privnuma_$(shell sed -n '1s/^privnuma (\(.*\)).*/\1/p' debian/changelog)_$(shell dpkg --print-architecture 2>/dev/null).deb
+
+deb: $(DEB)
+
+$(DEB): $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null)) | deps
 	rm -rf .build/deb && mkdir -p .build/deb/privnuma
 	git ls-files -co --exclude-standard | \
 	  tar -cf - --ignore-failed-read --verbatim-files-from -T - | tar -xf - -C .build/deb/privnuma
 	cd .build/deb/privnuma && dpkg-buildpackage -b -us -uc
-	deb=privnuma_$$(dpkg-parsechangelog -SVersion)_$$(dpkg-architecture -qDEB_HOST_ARCH).deb; \
-	  cp .build/deb/$$deb . && echo "built $$deb"
+	cp .build/deb/$@ $@
 
 # Regenerates the files made from the command table (a test compares them): the completion
 # scripts and the OPTIONS and COMMANDS sections of privnuma(1).

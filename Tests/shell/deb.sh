@@ -15,12 +15,12 @@ trap 'rm -rf "$scratch"' EXIT
 version=$(cd "$ROOT" && dpkg-parsechangelog -SVersion)
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 deb=$ROOT/privnuma_${version}_${arch}.deb
-rm -f "$deb"
+# make deb rebuilds the package when any file of the tree is newer than it.
 if ! make -s -C "$ROOT" deb >"$scratch/log" 2>&1 || [[ ! -f $deb ]]; then
     fail "make deb" "$(grep -v ' warning: Using .dlopen' "$scratch/log" | tail -n 5 | tr '\n' ' ')"
     exit 0
 fi
-pass "make deb builds privnuma_${version}_${arch}.deb"
+pass "make deb: privnuma_${version}_${arch}.deb, newer than every file of the tree"
 
 # source:installed pairs (installed paths in the package; man pages and README compressed).
 files=(
