@@ -4,10 +4,14 @@
 #
 #   (none)         run here, in one bash session from the repository's top directory, so
 #                  exports carry over from block to block; each command must exit 0, or
-#                  the status its '# exit N' comment names
+#                  the status its '# exit N' comment names, and show the outcome the
+#                  README documents for it (the table `outcome` below, checked against
+#                  an independent reading where there is one); a command without an
+#                  entry there, or one the session cannot complete, is a failure
 #   <!-- vm -->    needs a machine with several NUMA nodes: each command (without 'sudo'
-#                  and comments) must appear in a scenario of Tests/vm/scenarios, which
-#                  the VM suite runs
+#                  and comments) must be run by a README scenario of the VM suite
+#                  (Tests/vm/scenarios*/*readme*.sh, on a 'run ...' line, not in a
+#                  comment), which checks its outcome in the guest
 #   <!-- ci -->    a command that .ci/run runs is checked to be there (make test cannot
 #                  run inside itself); the others run here
 #
@@ -54,14 +58,69 @@ else
     fail "readme: its registry example is examples/50-cxl0.conf" "they differ: $(diff <(echo "$ini") <(echo "$example") | tr '\n' ' ')"
 fi
 
-# Builds the session script: each command of a host block, then a check of its status.
+# What each host command of the README documents, as a test on its output ($LOG, stdout
+# and stderr) run after it; "status" where the exit status is all it promises. Keys are
+# the command's first line without its comment.
+node_online=$(cat /sys/devices/system/node/online)
+rfc=$ROOT/Tests/PrivNUMATests/Fixtures/rfc-v4/sys/devices/system/node
+declare -A outcome=(
+    # The demo's launch: numa_maps lines of a shell bound to node 0.
+    ['make demo']="grep -qE '^[0-9a-f]+ bind:0 ' \"\$LOG\" && grep -q '^available: ' \"\$LOG\""
+    ['export PATH="$PWD/.build/release:$PATH"']='[ "$(command -v privnuma)" = "$ROOT/.build/release/privnuma" ]'
+    # numactl's layout, with the node list sysfs gives.
+    ['privnuma --hardware']="head -n1 \"\$LOG\" | grep -qx 'available: [0-9]* nodes ($node_online)' && grep -q '^node distances:' \"\$LOG\""
+    # The walk-through: the kernel's numa_maps line of the heap says bind:0.
+    ["privnuma -m 0 -- sh -c 'grep -m1 heap /proc/self/numa_maps'"]="grep -qE '^[0-9a-f]+ bind:0 heap' \"\$LOG\""
+    ['privnuma -m 0 privnuma show']="grep -qx 'policy: bind' \"\$LOG\" && grep -qE '^membind: 0 ?\$' \"\$LOG\""
+    ['privnuma -m 9 -- true']="grep -q 'node 9 does not exist' \"\$LOG\""
+    ['privnuma -m 0 -i 0 -- true']="grep -q 'only one memory policy per launch' \"\$LOG\""
+    ['privnuma -m 0 -- no-such-program']="grep -q 'no-such-program: command not found' \"\$LOG\""
+    ['export PRIVNUMA_SYSFS="$PWD/Tests/PrivNUMATests/Fixtures/rfc-v4/sys"']='[ -d "$PRIVNUMA_SYSFS/devices/system/node" ]'
+    ['export PRIVNUMA_PROC="$PWD/Tests/PrivNUMATests/Fixtures/rfc-v4/proc"']='[ -f "$PRIVNUMA_PROC/self/status" ]'
+    # The fixture's own files say four nodes, 2 and 3 private, 3 not bindable.
+    ['privnuma hardware']="head -n1 \"\$LOG\" | grep -qx 'available: 4 nodes ($(cat "$rfc/online"))' && grep -q '^node 2 private: node2 backend=kernel' \"\$LOG\" && grep -q '^node 3 private: node3 .*(not bindable)' \"\$LOG\""
+    ['privnuma nodes']="grep -qE '^2 +node2 +- +kernel +yes ' \"\$LOG\" && grep -qE '^3 +node3 +- +kernel +no ' \"\$LOG\""
+    # 'all' is the general nodes: interleave over 0 and 1 only.
+    ['privnuma explain -i all']="grep -q 'set_mempolicy(MPOL_INTERLEAVE, nodes 0-1)' \"\$LOG\""
+    ['privnuma explain -p node2 -- ./app']="grep -q 'set_mempolicy(MPOL_PREFERRED, nodes 2)' \"\$LOG\""
+    ['privnuma explain -m node3']="grep -q '^verdict: refused (exit 3): node 3 (node3) does not allow memory policies' \"\$LOG\""
+    ['privnuma nodes --registry examples']="grep -qE '^2 +cxl0 +expander .* denied: .*AllowGroups=cram' \"\$LOG\""
+    ['privnuma check cxl0 --policy preferred --registry examples']="grep -q 'is not allowed (AllowGroups=cram)' \"\$LOG\""
+    ['unset PRIVNUMA_SYSFS PRIVNUMA_PROC']='[ -z "${PRIVNUMA_SYSFS:-}${PRIVNUMA_PROC:-}" ]'
+    # The fixture's one process with pages on the private node without opting in.
+    ['PRIVNUMA_SYSFS=Tests/PrivNUMATests/Fixtures/proc-kernel/sys PRIVNUMA_PROC=Tests/PrivNUMATests/Fixtures/proc-kernel/proc privnuma audit']="grep -q '^violations: 1 ' \"\$LOG\" && grep -qE '^ *701 +leaky +1002 +2 +node2 +50 ' \"\$LOG\" && grep -qx 'not clean' \"\$LOG\""
+    ["cat > ~/job.sh <<'EOF'"]='[ -f ~/job.sh ] && grep -q "privnuma check cxl0 --policy preferred" ~/job.sh'
+    ['chmod +x ~/job.sh']='[ -x ~/job.sh ]'
+    # This machine has no cxl0: the script takes its second branch, interleave over
+    # the general nodes, as the kernel's numa_maps of the heap shows.
+    ["~/job.sh sh -c 'grep -m1 heap /proc/self/numa_maps'"]="grep -qE '^[0-9a-f]+ interleave:$node_online heap' \"\$LOG\""
+    ["privnuma -m 0 -- sh -c 'exit 7'"]=status
+    ['privnuma -p rank:2,3 -- ./app']="grep -q 'rank' \"\$LOG\""
+    ['SLURM_LOCALID=2 privnuma -p rank:2,3 -- ./app']="grep -q 'rank' \"\$LOG\""
+    # Local rank 1 picks the second entry, node 0.
+    ['SLURM_LOCALID=1 privnuma -p rank:0,0 -- privnuma show']="grep -qx 'policy: preferred' \"\$LOG\" && grep -qE '^preferred: 0 ?\$' \"\$LOG\""
+    # The installed binary is the release build this tree makes.
+    ['sudo make install']='cmp -s "$DESTDIR/usr/local/bin/privnuma" "$ROOT/.build/release/privnuma" && [ -f "$DESTDIR/usr/local/share/man/man1/privnuma.1" ]'
+    ['sudo make uninstall']='[ ! -e "$DESTDIR/usr/local/bin/privnuma" ] && [ ! -e "$DESTDIR/usr/local/share/man/man1/privnuma.1" ]'
+    ['sudo make install PRIVILEGE=setcap']='getcap "$DESTDIR/usr/local/bin/privnuma" | grep -q "cap_dac_override,cap_sys_nice=p"'
+    ['sudo make install PRIVILEGE=setuid']='[ "$(stat -c %a:%U "$DESTDIR/usr/local/bin/privnuma")" = 4755:root ]'
+    ['make bench']="grep -q 'numactl' \"\$LOG\""
+)
+
+# Builds the session script: each command of a host block, then a check of its status
+# and of its documented outcome.
 # A command ends where the lines so far form complete shell syntax ('bash -n' is silent).
 session=$scratch/session.sh
 vm_commands=()
 ci_commands=()
+declare -A used=()
 {
     echo 'cd "$ROOT" || exit 1'
-    echo 'report() { if [ "$1" = "$2" ]; then echo "PASS readme: $3" >&3; else echo "FAIL readme: $3: exit $1, want $2; output: $(tail -n 8 "$LOG" | tr "\n" " ")" >&3; fi; }'
+    echo 'report() {
+        if [ "$1" != "$2" ]; then echo "FAIL readme: $3: exit $1, want $2; output: $(tail -n 8 "$LOG" | tr "\n" " ")" >&3
+        elif [ "$4" != status ] && ! ( eval "$4" ) >/dev/null 2>&1; then echo "FAIL readme: $3: not the outcome the README documents ($4); output: $(tail -n 8 "$LOG" | tr "\n" " ")" >&3
+        else echo "PASS readme: $3" >&3; fi
+    }'
     marker= lang= text=
     while IFS= read -r line; do
         case $line in
@@ -71,7 +130,7 @@ ci_commands=()
                 continue
                 ;;
             $'\036END')
-                [[ -n ${text//[[:space:]]/} ]] && echo "echo 'unfinished command: ${text//\'/}' >&3"
+                [[ -n ${text//[[:space:]]/} ]] && printf 'echo %q >&3\n' "FAIL readme: unfinished command (not complete shell syntax at the end of its block): ${text%%$'\n'*}"
                 marker= lang= text=
                 continue
                 ;;
@@ -93,11 +152,20 @@ ci_commands=()
             want=0
             [[ $first =~ \#\ exit\ ([0-9]+) ]] && want=${BASH_REMATCH[1]}
             name=${first%%  *#*}
-            printf ': > "$LOG"\n{\n%s} >>"$LOG" 2>&1 </dev/null\nreport $? %s %q\n' "$text" "$want" "$name"
+            used[$name]=1
+            if [[ -z ${outcome[$name]:-} ]]; then
+                printf 'echo %q >&3\n' "FAIL readme: $name: no documented outcome is checked for it (add it to 'outcome' in Tests/shell/readme.sh)"
+            fi
+            printf ': > "$LOG"\n{\n%s} >>"$LOG" 2>&1 </dev/null\nreport $? %s %q %q\n' "$text" "$want" "$name" "${outcome[$name]:-status}"
             text=
         fi
     done < <(blocks)
 } > "$session"
+
+# An outcome for a command the README no longer has: the table went stale.
+for name in "${!outcome[@]}"; do
+    [[ -n ${used[$name]:-} ]] || fail "readme: $name" "Tests/shell/readme.sh checks an outcome for it, but README.md has no such command"
+done
 
 for command in "${ci_commands[@]}"; do
     pass "readme: $command (run by .ci/run)"
@@ -108,11 +176,16 @@ for command in "${vm_commands[@]}"; do
     plain=${command#sudo }
     plain=${plain%%#*}
     plain=$(printf '%s' "$plain" | sed 's/[[:space:]]*$//')
-    found=$(grep -lF -- "$plain" "$ROOT"/Tests/vm/scenarios/*.sh 2>/dev/null | head -n 1)
+    # Only a README scenario's 'run' lines count: a comment naming the command, or
+    # another scenario that happens to run the same words, is no test of it.
+    found=$(for f in "$ROOT"/Tests/vm/scenarios*/*readme*.sh; do
+                [ -e "$f" ] || continue
+                grep -E '^[[:space:]]*run[[:space:]]' "$f" | grep -qF -- "$plain" && { echo "$f"; break; }
+            done)
     if [[ -n $found ]]; then
         pass "readme (vm): $plain (${found##*/})"
     else
-        fail "readme (vm): $plain" "no scenario in Tests/vm/scenarios runs it"
+        fail "readme (vm): $plain" "no README scenario of the VM suite (Tests/vm/scenarios*/*readme*.sh) runs it on a 'run' line"
     fi
 done
 
