@@ -93,8 +93,8 @@ struct AuditTests {
     #expect(!report.complete)
     #expect(!report.clean)
     #expect(report.text.contains("incomplete: 1 process could not be read"))
-    #expect(ProcFixture.code(Audit.run([], ProcFixture.environment(machine))) == 1)
-    #expect(ProcFixture.code(Audit.run(["--json"], ProcFixture.environment(machine))) == 1)
+    #expect(ProcFixture.code(Command.audit.invoke([], ProcFixture.environment(machine))) == 1)
+    #expect(ProcFixture.code(Command.audit.invoke(["--json"], ProcFixture.environment(machine))) == 1)
   }
 
   @Test func aMissingOptInCgroupIsAWarning() throws {

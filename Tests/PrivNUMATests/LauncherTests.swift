@@ -1,3 +1,5 @@
+import CPrivNUMA
+import Glibc
 import Testing
 
 @testable import PrivNUMA
@@ -111,5 +113,44 @@ struct LauncherTests {
     let kernel = CpusetRaceKernel(mems: NodeSet([1]))
     let failure = Launcher(kernel: kernel, privilege: Privilege(elevated: false)).prepare(plan(.bind, [1, 2], option: "membind"))
     #expect(failure?.message.contains("dropped node 2") == true)
+  }
+}
+
+/// A kernel that notes, at the moment of exec, whether the process still held a capability.
+private final class ExecWitness: StubKernel, @unchecked Sendable {
+  var capabilitiesAtExec: Int32 = -1
+  var release: String { "6.1.0" }
+  func execute(_ arguments: [String]) -> Errno {
+    capabilitiesAtExec = CPrivNUMA_cap_none() == 1 ? 0 : 1
+    return .noSuchFile
+  }
+}
+
+/// Under privilege the launcher drops every capability and returns to the real ids before it
+/// looks the command up and runs it (DESIGN §8), whatever exec itself would do.
+@Suite("Launcher privilege")
+struct LauncherPrivilegeTests {
+  /// In a child holding cap_dac_override and cap_sys_nice permitted (setcap ...+p): 0 when the
+  /// command was exec'd with no capability, else the failed step.
+  static func child() -> Int32 {
+    if CPrivNUMA_become_keeping_caps(65534, 65534) != 0 { return 11 }
+    if CPrivNUMA_cap_limit(Privileges.needed) != 0 { return 12 }
+    if CPrivNUMA_cap_permitted(Privileges.needed) != 1 { return 13 }
+    let kernel = ExecWitness()
+    var plan = LaunchPlan()
+    plan.command = ["true"]
+    _ = Launcher(kernel: kernel, privilege: Privilege(elevated: true)).launch(plan)
+    if kernel.capabilitiesAtExec == -1 { return 14 }
+    return kernel.capabilitiesAtExec == 0 ? 0 : 20
+  }
+
+  @Test(.enabled(if: getuid() == 0, "needs root to become another user with capabilities"))
+  func theCommandIsExecutedWithoutAnyCapability() {
+    let pid = fork()
+    if pid == 0 { _exit(Self.child()) }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    let code = (status >> 8) & 0xff
+    #expect(status & 0x7f == 0 && code == 0, code == 20 ? "the command was exec'd with capabilities held" : "step \(code) failed in the child")
   }
 }
