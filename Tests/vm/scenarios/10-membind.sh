@@ -11,6 +11,7 @@ for tool in privnuma numactl; do
     want_rc 0
     want_policy bind:2
     want_all 2
+    note "$(_counts)"
     end
 done
 
@@ -21,5 +22,6 @@ if have_privnuma privnuma-membind-long; then
     want_rc 0
     want_policy bind:2
     want_all 2
+    note "$(_counts)"
     end
 fi

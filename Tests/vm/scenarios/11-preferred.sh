@@ -10,5 +10,6 @@ for tool in privnuma numactl; do
     want_rc 0
     want_policy prefer:3
     want_all 3
+    note "$(_counts)"
     end
 done

@@ -15,5 +15,6 @@ for tool in privnuma numactl; do
     want_rc 0
     want_policy "prefer (many):2-3"
     want_all 2-3
+    note "$(_counts)"
     end
 done

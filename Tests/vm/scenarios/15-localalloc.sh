@@ -15,5 +15,6 @@ for tool in privnuma numactl; do
     want_policy local
     want "cpu 1 should be on node 1, sysfs says node $node" [ "$node" = 1 ]
     want_all "$node"
+    note "$(_counts)"
     end
 done

@@ -82,6 +82,7 @@ for tool in privnuma numactl; do
     # while it touches the mapping (a page table) taking a turn in the same
     # sequence; 6.1 measured an exact split of 4096 pages per node.
     want_even 0-2 2
+    note "$(_counts)"
     end
 done
 

@@ -10,8 +10,8 @@
 #   node   0   1   2   3
 #     0:  10  21  30  40
 #
-# Checked: the node list, the cpus of each node, each size within 1% of
-# nodeN/meminfo MemTotal, a free line per node, and the distance table.
+# Checked: the node list, the cpus of each node, each size equal to
+# nodeN/meminfo MemTotal in MB, a free line per node, and the distance table.
 # Lines the tool adds beyond these (weights, private-node marks) are ignored.
 #
 # cases: numactl-hardware privnuma-hardware privnuma-hardware-matches-numactl
@@ -48,9 +48,9 @@ check_hardware_text() {
         if [ -z "$got" ]; then
             want "no line 'node $n size: N MB'" false
         else
-            # |got - mb| * 100 <= mb  (1%), at least 1 MB of rounding
-            d=$((got > mb ? got - mb : mb - got))
-            want "node $n size: want $mb MB (+-1%), got $got MB" [ $((d * 100)) -le "$mb" -o "$d" -le 1 ]
+            # Exact: a node's MemTotal does not change while nothing is
+            # hot-plugged, and both sides truncate kB to MB.
+            want "node $n size: want $mb MB (MemTotal of node $n), got $got MB" [ "$got" = "$mb" ]
         fi
         want "no line 'node $n free: N MB'" grep -q "^node $n free: *[0-9][0-9]* MB" "$_T/out"
     done
@@ -90,8 +90,8 @@ if have_privnuma privnuma-hardware; then
 fi
 
 # JSON (schema privnuma.hardware/N), read with jsonq: a valid document whose
-# "available" list, and per node "id", "cpus", "memory_total" (bytes, within
-# 1% of MemTotal), "memory_free" (at most the total) and "distances" (an
+# "available" list, and per node "id", "cpus", "memory_total" (bytes, exactly
+# MemTotal), "memory_free" (at most the total) and "distances" (an
 # object keyed by node id) match sysfs.
 if have_privnuma privnuma-hardware-json; then
     run privnuma --hardware --json
@@ -125,10 +125,8 @@ if have_privnuma privnuma-hardware-json; then
             if [ -z "$total" ] || [ -z "$kb" ]; then
                 want "$p memory_total: missing" false
             else
-                # Compare in KiB: |total/1024 - kb| * 100 <= kb
-                tkb=$((total / 1024))
-                d=$((tkb > kb ? tkb - kb : kb - tkb))
-                want "$p memory_total: want $((kb * 1024)) bytes (+-1%), got $total" [ $((d * 100)) -le "$kb" ]
+                # Exact: MemTotal does not change while nothing is hot-plugged.
+                want "$p memory_total: want $((kb * 1024)) bytes (MemTotal), got $total" [ "$total" = $((kb * 1024)) ]
             fi
             ok=0
             if [ -n "$free" ] && [ "$free" -ge 0 ] 2>/dev/null && [ "$free" -le "${total:-0}" ] 2>/dev/null; then
