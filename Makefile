@@ -9,7 +9,7 @@ BIN := .build/release/privnuma
 RELEASE_FLAGS := -c release --product privnuma -Xswiftc -static-executable
 APT_PACKAGES := libnuma-dev libcap-dev numactl qemu-system-x86 busybox-static hyperfine cpio gcc \
 	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin daxctl mmdebstrap e2fsprogs \
-	debhelper dpkg-dev lintian
+	debhelper dpkg-dev lintian xz-utils
 
 .PHONY: all build deps test unit-test binary-test vm-test demo bench install uninstall deb fuzz clean mutate
 

@@ -112,10 +112,14 @@ vm_kernel() {
     mv "$dir.tmp/boot" "$dir/boot"
     local src
     for m in $VM_KERNEL_MODULES; do
-        src=$(ls "$dir".tmp/lib/modules/*/kernel/"$m" 2>/dev/null | head -n1 || true)
+        # 6.1 ships modules as .ko, 6.12 as .ko.xz: busybox insmod takes them unpacked.
+        src=$(ls "$dir".tmp/lib/modules/*/kernel/"$m" "$dir".tmp/lib/modules/*/kernel/"$m".xz 2>/dev/null | head -n1 || true)
         [ -n "$src" ] || vm_die "fetching the guest kernel: package $pkg has no module $m"
         mkdir -p "$dir/modules/$(dirname "$m")"
-        cp "$src" "$dir/modules/$m"
+        case $src in
+            *.xz) xz -dc "$src" > "$dir/modules/$m" || vm_die "fetching the guest kernel: cannot unpack $src (install xz-utils)" ;;
+            *) cp "$src" "$dir/modules/$m" ;;
+        esac
     done
     # The whole module tree goes into the systemd guest's root (its disk
     # driver, virtio_blk, and the dummy network interface are modules).
