@@ -3,5 +3,9 @@ import PrivNUMA
 
 // A setuid install starts with root's rights: keep only what the launch may need before
 // anything reads a file.
-Privileges.reduceAtStart()
+// Stops on failure: nothing is read with rights the caller should not have.
+if let failure = Privileges.reduceAtStart() {
+  Diagnostics.error(failure.message)
+  exit(failure.exitCode)
+}
 exit(CLI.main(CommandLine.arguments))

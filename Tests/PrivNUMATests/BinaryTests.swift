@@ -712,3 +712,61 @@ extension BinaryTests {
     }
   }
 }
+
+// MARK: - A broken registry file (the fail-safe rule of privnuma.conf(5))
+
+extension BinaryTests {
+  /// Fixtures/registry-binary/broken: 50-cxl0.conf declares node 2 cleanly; 60-hbm.conf
+  /// declares node 1 (general to the kernel) with a typo on line 6.
+  @Suite("privnuma binary: a broken registry file")
+  struct BrokenRegistry {
+    static let error = "/60-hbm.conf:6: unknown capability 'mempolcy'"
+
+    @Test func launchesOnOtherNodesGoOnWithAWarningNamingFileAndLine() throws {
+      let result = try privnuma(["-m", "0", "true"], environment: rfcV4(registry: "broken"))
+      #expect(result.status == 0, "\(result)")
+      #expect(result.stderr.contains("privnuma: warning: ") && result.stderr.contains(Self.error), "\(result)")
+      let cxl = try privnuma(["check", "cxl0"], environment: rfcV4(registry: "broken"))
+      #expect(cxl.stderr.contains(Self.error), "\(cxl)")
+    }
+
+    @Test func theNodeTheBrokenFileDeclaresIsPrivateAndRefused() throws {
+      let launch = try privnuma(["-m", "1", "true"], environment: rfcV4(registry: "broken"))
+      #expect(launch.status == 3, "\(launch)")
+      #expect(launch.stderr.contains("node 1 (node1) is mentioned by a registry file with errors"), "\(launch)")
+      #expect(launch.stderr.contains(Self.error), "\(launch)")
+      // 'all' is the general nodes: node 1 is no longer one of them.
+      let all = try privnuma(["explain", "--json", "-i", "all", "--", "true"], environment: rfcV4(registry: "broken"))
+      #expect(all.status == 0, "\(all)")
+      let plan = try parseJSON(all.stdout)
+      #expect((plan["policy"] as? [String: Any])?["nodes"] as? [Int] == [0], "\(all)")
+      #expect((plan["registry_errors"] as? [[String: Any]])?.first?["line"] as? Int == 6, "\(all)")
+    }
+
+    @Test func jsonQueriesStillEmitTheirDocumentWithTheErrors() throws {
+      let hardware = try privnuma(["hardware", "--json"], environment: rfcV4(registry: "broken"))
+      #expect(hardware.status == 0, "\(hardware)")
+      let errors = try #require(try parseJSON(hardware.stdout)["registry_errors"] as? [[String: Any]], "\(hardware)")
+      #expect(errors.count == 1)
+      #expect((errors.first?["file"] as? String)?.hasSuffix("/60-hbm.conf") == true)
+      #expect((errors.first?["message"] as? String)?.hasPrefix("unknown capability 'mempolcy' (did you mean 'mempolicy'?)") == true)
+    }
+
+    @Test func nodesAndCheckExitTwoWithFileAndLine() throws {
+      let nodes = try privnuma(["nodes", "--json"], environment: rfcV4(registry: "broken"))
+      #expect(nodes.status == 2, "\(nodes)")
+      #expect(nodes.stderr.contains(Self.error), "\(nodes)")
+      let document = try parseJSON(nodes.stdout)
+      let listed = try #require(document["nodes"] as? [[String: Any]], "\(nodes)")
+      #expect(listed.map { $0["id"] as? Int } == [1, 2, 3])
+      #expect(listed.map { $0["allowed"] as? Bool } == [false, true, true])
+      #expect((listed[0]["registry_error"] as? String)?.contains(Self.error) == true)
+      #expect((document["registry_errors"] as? [Any])?.count == 1)
+      for arguments in [["check", "0"], ["check", "1"], ["nodes"]] {
+        let result = try privnuma(arguments, environment: rfcV4(registry: "broken"))
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stderr.contains("privnuma: ") && result.stderr.contains(Self.error), "\(result)")
+      }
+    }
+  }
+}

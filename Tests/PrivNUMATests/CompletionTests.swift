@@ -65,7 +65,7 @@ import Testing
   /// An RFC-v4 machine (nodes 0-3; 2 and 3 private) with the registry that labels them.
   static func labelled() throws -> Machine {
     let roots = Fixture.roots("rfc-v4", registry: Fixture.directory + "/registry/good/nodes.d")
-    let declared = try Registry.load(directory: roots.registry, secure: false).get()
+    let declared = try Registry.load(directory: roots.registry, trust: nil).get().nodes
     return Machine(roots: roots, topology: Topology(roots: roots), declared: declared)
   }
 

@@ -61,7 +61,7 @@ enum Audit {
     if environment.privilege.elevated, let failure = Privileges.dropAll() { return .failure(failure) }
     return environment.machine(registry: options.value(.registry)).flatMap { machine in
       AuditReport.scan(machine: machine).map { report in
-        Queries.emit(report.text, json: report.json, asJSON: options.has(.json))
+        Queries.emit(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
         return report.clean ? 0 : 1
       }
     }

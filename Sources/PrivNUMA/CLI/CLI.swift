@@ -39,6 +39,7 @@ public enum CLI {
     environment.reportIgnoredOverrides()
     let plan: LaunchPlan
     do { plan = try Launch.makePlan(request, environment, explaining: false) } catch { return .failure(error) }
+    Diagnostics.registryWarnings(plan.registryErrors)
     if !request.quiet {
       for warning in plan.warnings { Diagnostics.warning(warning) }
       for advice in plan.advice { Diagnostics.warning(advice) }
@@ -84,7 +85,9 @@ enum Launch {
       machine: machine, identity: environment.identity, names: environment.names, status: status,
       kernelRelease: needsRelease ? environment.kernel.release : "unknown")
     planner.explaining = explaining
-    return planner.plan(request)
+    var plan = planner.plan(request)
+    plan.registryErrors = machine.registryErrors
+    return plan
   }
 
   static func plan(_ request: LaunchRequest, _ environment: Environment) -> Result<LaunchPlan, Failure> {

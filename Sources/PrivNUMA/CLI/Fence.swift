@@ -70,7 +70,7 @@ enum Fence {
     environment.reportIgnoredOverrides()
     return environment.machine(registry: options.value(.registry)).map { machine in
       let report = Report(machine: machine)
-      Queries.emit(report.text, json: report.json, asJSON: options.has(.json))
+      Queries.emit(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
       return report.allFenced ? 0 : 1
     }
   }
@@ -128,12 +128,16 @@ enum Fence {
     var kernelThreads: Int
     /// Why the cgroup tree could not be checked at all.
     var unchecked: String?
+    /// The registry directory, when it does not exist: then no node is declared, and a
+    /// fence that was meant may be missing without a word.
+    var missingRegistry: String?
 
     var allFenced: Bool { unchecked == nil && nodes.allSatisfy { $0.fenced && $0.ready } }
 
     init(machine: Machine) {
       let roots = machine.roots
       cgroupRoot = roots.cgroup
+      missingRegistry = machine.registryMissing ? roots.registry : nil
       let fenced = NodeSet(machine.privateNodes.filter { $0.backend == .cpuset }.map(\.id))
       open = Fence.rootMems(machine).subtracting(fenced)
       let check = FenceCheck.check(machine: machine, roots: roots)
@@ -186,8 +190,9 @@ enum Fence {
     }
 
     var text: String {
+      let missing = missingRegistry.map { "note: the registry \($0) does not exist: no node is declared there\n" } ?? ""
       if nodes.isEmpty {
-        return "no private nodes: the kernel lists none and the registry declares none; nothing to fence\n"
+        return missing + "no private nodes: the kernel lists none and the registry declares none; nothing to fence\n"
       }
       var out: String
       if let unchecked {
@@ -233,7 +238,7 @@ enum Fence {
         let open = nodes.filter { !$0.fenced || !$0.ready }.map { "node \($0.node.id) (\($0.node.label))" }
         out += "not fenced: \(open.joined(separator: ", ")); run 'privnuma fence apply' as root ('--dry-run' shows the changes first)\n"
       }
-      return out
+      return out + missing
     }
 
     /// Schema `privnuma.fence/1`:
@@ -262,6 +267,7 @@ enum Fence {
         ("fenced", .bool(allFenced)),
         ("unchecked", unchecked.map { .string($0) } ?? .null),
         ("kernel_threads", .int(kernelThreads)),
+        ("registry_missing", missingRegistry.map { .string($0) } ?? .null),
         (
           "nodes",
           .array(
@@ -658,7 +664,12 @@ extension Fence {
       return .failure(.system("'privnuma fence apply' changes the cgroups of the whole machine, so it runs only as root (real uid 0); run 'sudo privnuma fence apply', or 'privnuma fence apply --dry-run' to see what it would change"))
     }
     return environment.machine(registry: options.value(.registry)).flatMap { machine in
-      applying(machine, dryRun: dryRun)
+      // Fencing from half a registry could open a node a broken file protects.
+      if let error = machine.registryErrors.first {
+        for other in machine.registryErrors.dropFirst() { Diagnostics.error("\(other)") }
+        return .failure(.usage("\(error); 'fence apply' changes nothing until every registry file reads cleanly"))
+      }
+      return applying(machine, dryRun: dryRun)
     }
   }
 

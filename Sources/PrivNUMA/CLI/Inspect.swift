@@ -191,7 +191,7 @@ enum Inspect {
       } else {
         report = StatReport(machine: machine, pids: pids)
       }
-      Queries.emit(report.text, json: report.json, asJSON: options.has(.json))
+      Queries.emit(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
       for error in report.errors { Diagnostics.error(error.message) }
       return .success(report.errors.isEmpty ? 0 : 1)
     }

@@ -72,6 +72,17 @@ public indirect enum JSON: Equatable, Sendable {
     }
   }
 
+  /// The document with `registry_errors` (file, line, message) added when registry files
+  /// have errors; unchanged otherwise, so the schemas stay as they were for a sound registry.
+  func adding(registryErrors errors: [Registry.FileError]) -> JSON {
+    guard !errors.isEmpty, case .object(var members) = self else { return self }
+    members.append((
+      "registry_errors",
+      .array(errors.map { .object([("file", .string($0.file)), ("line", .int($0.line)), ("message", .string($0.message))]) })
+    ))
+    return .object(members)
+  }
+
   static func quote(_ text: String, into out: inout String) {
     // Most keys and values are plain ASCII with nothing to escape: copy them whole.
     if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
@@ -89,7 +100,8 @@ public indirect enum JSON: Equatable, Sendable {
       case "\r": out += "\\r"
       case "\t": out += "\\t"
       default:
-        if scalar.value < 0x20 {
+        // C0, DEL and C1 controls: a JSON document piped to a terminal must not carry them raw.
+        if scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F) {
           let hex = String(scalar.value, radix: 16)
           out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         } else {

@@ -92,7 +92,7 @@ enum Migrate {
           after: { Processes.usage(proc: proc, pid: plan.pid) })
         return result.map { outcome in
           for warning in plan.warnings + outcome.warnings { Diagnostics.warning(warning) }
-          Queries.emit(outcome.text, json: outcome.json, asJSON: request.json)
+          Queries.emit(outcome.text, json: outcome.json, asJSON: request.json, machine: machine)
           return 0
         }
       }
@@ -201,6 +201,7 @@ struct MigrationPlanner {
   /// DESIGN §6 for a private destination, for the caller and the process's owner.
   func check(_ node: PrivateNode, owner: Identity, cgroup: String?, request: Migrate.Request, plan: inout MigrationPlan) -> Failure? {
     let name = PrivateNodeRules.name(node)
+    if let refusal = PrivateNodeRules.declaration(node) { return refusal }
     if let refusal = PrivateNodeRules.existence(node, online: machine.topology.online) { return refusal }
     if let refusal = PrivateNodeRules.access(node, Access.decide(node, for: caller, names: names)) { return refusal }
     if owner.uid != caller.uid {

@@ -7,16 +7,21 @@ struct NodesListing {
   }
 
   var rows: [Row]
+  /// The registry directory that does not exist, if so: worth saying, since it may be why
+  /// a node is not listed (or, under privilege, a registry moved away).
+  var missingRegistry: String?
 
   init(machine: Machine, identity: Identity, names: NameService) {
+    missingRegistry = machine.registryMissing ? machine.roots.registry : nil
     rows = machine.privateNodes.map {
       Row(node: $0, memory: machine.topology.memory(of: $0.id), access: Access.decide($0, for: identity, names: names))
     }
   }
 
   var text: String {
+    let missing = missingRegistry.map { "note: the registry \($0) does not exist: no node is declared there\n" } ?? ""
     if rows.isEmpty {
-      return "no private nodes: the kernel lists none (has_private_memory) and the registry declares none\n"
+      return missing + "no private nodes: the kernel lists none (has_private_memory) and the registry declares none\n"
     }
     let header = ["ID", "LABEL", "KIND", "BACKEND", "BINDABLE", "CAPABILITIES", "SIZE", "FREE", "RESERVE", "YOU"]
     var table = [header]
@@ -43,14 +48,18 @@ struct NodesListing {
       for disagreement in row.node.disagreements {
         out += "warning: node \(row.node.id) (\(row.node.label)): \(disagreement)\n"
       }
+      for name in row.access.unresolved {
+        out += "warning: node \(row.node.id) (\(row.node.label)): \(name)\n"
+      }
     }
-    return out
+    return out + missing
   }
 
   /// Schema `privnuma.nodes/1`, documented in privnuma(1).
   var json: JSON {
     .object([
       ("schema", .string("privnuma.nodes/1")),
+      ("registry_missing", missingRegistry.map { .string($0) } ?? .null),
       (
         "nodes",
         .array(
@@ -72,6 +81,8 @@ struct NodesListing {
               ("source", node.source.map { .string($0) } ?? .null),
               ("allowed", .bool(row.access.allowed)),
               ("reason", .string(row.access.reason)),
+              ("unresolved", .array(row.access.unresolved.map { .string($0) })),
+              ("registry_error", row.node.brokenDeclaration.map { .string($0.description) } ?? .null),
               ("disagreements", .array(node.disagreements.map { .string($0) })),
             ])
           })

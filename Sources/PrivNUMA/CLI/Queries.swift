@@ -88,15 +88,19 @@ extension Command {
 }
 
 enum Queries {
-  static func emit(_ text: String, json: JSON, asJSON: Bool) {
-    Diagnostics.output(asJSON ? json.rendered() + "\n" : text)
+  /// Prints a report; with `machine`, the registry's broken files first as warnings, and in
+  /// JSON as `registry_errors`, so a query goes on while a file is being fixed.
+  static func emit(_ text: String, json: JSON, asJSON: Bool, machine: Machine? = nil) {
+    let errors = machine?.registryErrors ?? []
+    Diagnostics.registryWarnings(errors)
+    Diagnostics.output(asJSON ? json.adding(registryErrors: errors).rendered() + "\n" : text)
   }
 
   static func show(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
     environment.machine(registry: options.value(.registry)).flatMap { machine in
       ShowReport.read(machine: machine, kernel: environment.kernel, identity: environment.identity, names: environment.names)
         .map { report in
-          emit(report.text, json: report.json, asJSON: options.has(.json))
+          emit(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
           return 0
         }
     }
@@ -105,7 +109,7 @@ enum Queries {
   static func hardware(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
     environment.machine(registry: options.value(.registry)).map { machine in
       let report = HardwareReport(machine: machine)
-      emit(report.text, json: report.json, asJSON: options.has(.json))
+      emit(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
       return 0
     }
   }
@@ -113,8 +117,11 @@ enum Queries {
   static func nodes(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
     environment.machine(registry: options.value(.registry)).map { machine in
       let listing = NodesListing(machine: machine, identity: environment.identity, names: environment.names)
-      emit(listing.text, json: listing.json, asJSON: options.has(.json))
-      return 0
+      let errors = machine.registryErrors
+      Diagnostics.output(options.has(.json) ? listing.json.adding(registryErrors: errors).rendered() + "\n" : listing.text)
+      // The listing still shows the other nodes; the broken files are errors here (exit 2).
+      for error in errors { Diagnostics.error("\(error)") }
+      return errors.isEmpty ? 0 : 2
     }
   }
 
@@ -134,14 +141,18 @@ enum Queries {
     request.allowUnfenced = options.has(.allowUnfenced)
     request.registry = options.value(.registry)
     return Launch.plan(request, environment).map { plan in
-      let code = plan.failure?.exitCode ?? 0
+      // A broken registry file fails the check whatever the nodes (exit 2, file:line).
+      let code = plan.registryErrors.isEmpty ? plan.failure?.exitCode ?? 0 : Failure.Kind.usage.rawValue
+      for warning in plan.warnings { Diagnostics.warning(warning) }
       if options.has(.json) {
-        emit("", json: ExplainReport(plan: plan, request: request).checkJSON, asJSON: true)
+        let json = ExplainReport(plan: plan, request: request).checkJSON.adding(registryErrors: plan.registryErrors)
+        Diagnostics.output(json.rendered() + "\n")
       } else if let failure = plan.failure {
         Diagnostics.error(failure.message)
-      } else {
+      } else if plan.registryErrors.isEmpty {
         Diagnostics.output("ok: \(mode.name) on node \(plan.policy?.nodes.listDescription ?? nodes) is allowed\n")
       }
+      for error in plan.registryErrors { Diagnostics.error("\(error)") }
       return code
     }
   }
@@ -161,7 +172,8 @@ enum Queries {
     return OptionParser.parseLaunch(args, requireCommand: false).flatMap { request in
       Launch.plan(request, environment).map { plan in
         let report = ExplainReport(plan: plan, request: request)
-        emit(report.text, json: report.json, asJSON: asJSON)
+        Diagnostics.registryWarnings(plan.registryErrors)
+        Diagnostics.output(asJSON ? report.json.adding(registryErrors: plan.registryErrors).rendered() + "\n" : report.text)
         return plan.failure?.exitCode ?? 0
       }
     }

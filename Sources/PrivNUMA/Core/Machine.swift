@@ -7,25 +7,34 @@ public struct Machine: Sendable {
   public let privateNodes: [PrivateNode]
   /// Set when the process runs with privilege and environment overrides were ignored.
   public var ignoredOverrides: [String] = []
+  /// Registry files with errors: each command goes on without the nodes they mention.
+  public var registryErrors: [Registry.FileError] = []
+  /// The registry directory does not exist.
+  public var registryMissing = false
 
-  public init(roots: Roots, topology: Topology, declared: [PrivateNode]) {
+  public init(roots: Roots, topology: Topology, declared: [PrivateNode], broken: [Registry.BrokenNode] = []) {
     self.roots = roots
     self.topology = topology
-    self.privateNodes = Machine.merge(topology: topology, declared: declared)
+    self.privateNodes = Machine.merge(topology: topology, declared: declared, broken: broken)
   }
 
-  /// Reads sysfs and the registry under `roots`. Typed throws rather than Result: generic
-  /// Result types cost metadata look-ups at start-up on the launch path.
-  public static func load(roots: Roots, secureRegistry: Bool) throws(Failure) -> Machine {
+  /// Reads sysfs and the registry under `roots`; `trust` holds the registry to the
+  /// privileged rules. Typed throws rather than Result: generic Result types cost metadata
+  /// look-ups at start-up on the launch path.
+  public static func load(roots: Roots, trust: Trust?) throws(Failure) -> Machine {
     let topology = Topology(roots: roots)
-    switch Registry.load(directory: roots.registry, secure: secureRegistry) {
-    case .success(let declared): return Machine(roots: roots, topology: topology, declared: declared)
+    switch Registry.load(directory: roots.registry, trust: trust) {
+    case .success(let contents):
+      var machine = Machine(roots: roots, topology: topology, declared: contents.nodes, broken: contents.broken)
+      machine.registryErrors = contents.errors
+      machine.registryMissing = contents.missing
+      return machine
     case .failure(let failure): throw failure
     }
   }
 
   /// Joins the registry's declarations with what the kernel says, and notes where they differ.
-  static func merge(topology: Topology, declared: [PrivateNode]) -> [PrivateNode] {
+  static func merge(topology: Topology, declared: [PrivateNode], broken: [Registry.BrokenNode] = []) -> [PrivateNode] {
     let kernelPrivate = topology.kernelPrivate ?? NodeSet()
     var merged: [PrivateNode] = []
     for var node in declared {
@@ -51,6 +60,19 @@ public struct Machine: Sendable {
       merged.append(PrivateNode(
         id: id, label: "node\(id)", capabilities: bindable ? [.migration, .mempolicy] : [],
         kernelPrivate: true, kernelBindable: bindable))
+    }
+    // A node a broken file mentions stays private, whatever the kernel says, and is refused.
+    for entry in broken {
+      if let index = merged.firstIndex(where: { $0.id == entry.id }) {
+        merged[index].brokenDeclaration = entry.error
+        continue
+      }
+      var node = PrivateNode(
+        id: entry.id, label: "node\(entry.id)", capabilities: [], kernelPrivate: false,
+        kernelBindable: topology.online.contains(entry.id) ? topology.withMemory.contains(entry.id) : false)
+      node.source = entry.error.file
+      node.brokenDeclaration = entry.error
+      merged.append(node)
     }
     return merged.sorted { $0.id < $1.id }
   }

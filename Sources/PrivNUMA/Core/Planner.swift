@@ -121,6 +121,10 @@ public struct Planner {
     for id in plan.privateNodes {
       guard let node = machine.privateNode(id) else { continue }
       let name = PrivateNodeRules.name(node)
+      if let refusal = PrivateNodeRules.declaration(node) {
+        plan.fail("declared \(id)", refusal)
+        continue
+      }
       if let refusal = PrivateNodeRules.existence(node, online: machine.topology.online) {
         plan.fail("exists \(id)", refusal)
         continue
@@ -128,6 +132,7 @@ public struct Planner {
       plan.pass("exists \(id)", "\(name) is online and declared by \(node.kernelPrivate ? "the kernel" : "the registry")")
 
       let access = Access.decide(node, for: identity, names: names)
+      for name in access.unresolved { plan.warnings.append("\(PrivateNodeRules.name(node)): \(name)") }
       if let refusal = PrivateNodeRules.access(node, access) {
         plan.fail("access \(id)", refusal)
         continue

@@ -72,6 +72,9 @@ public struct PrivateNode: Sendable, Equatable {
   public var kernelBindable: Bool?
   /// Where the registry and the kernel disagree, said in plain words.
   public var disagreements: [String] = []
+  /// Set when a registry file with errors mentions the node: it is then refused to everyone
+  /// until the file is fixed, and never counted as general.
+  public var brokenDeclaration: Registry.FileError?
 
   public init(
     id: Int, label: String, capabilities: Capabilities, kernelPrivate: Bool, kernelBindable: Bool?

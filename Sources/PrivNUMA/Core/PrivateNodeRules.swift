@@ -4,6 +4,13 @@ enum PrivateNodeRules {
   /// `node 2 (cxl0)`, as every refusal names it.
   static func name(_ node: PrivateNode) -> String { "node \(node.id) (\(node.label))" }
 
+  /// A node a registry file with errors mentions: refused until the file is fixed, because
+  /// what the file meant to allow cannot be known.
+  static func declaration(_ node: PrivateNode) -> Failure? {
+    guard let error = node.brokenDeclaration else { return nil }
+    return .refused("\(name(node)) is mentioned by a registry file with errors (\(error)); privnuma refuses the node until the file is fixed: ask an administrator to correct it ('privnuma check \(node.id)' says what is wrong)")
+  }
+
   static func existence(_ node: PrivateNode, online: NodeSet) -> Failure? {
     if online.contains(node.id) { return nil }
     return .refused("\(name(node)) is declared in \(node.source ?? "the registry") but the kernel has no such node online; fix the registry's Id=")

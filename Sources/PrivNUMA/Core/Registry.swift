@@ -32,65 +32,136 @@ public enum Registry {
     "Id", "Label", "Kind", "Capabilities", "AllowUsers", "AllowGroups", "Cgroup", "MinFree", "Description",
   ]
 
+  /// A registry file that could not be read as a declaration, at its line.
+  public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var message: String
+
+    public var description: String { "\(file):\(line): \(message)" }
+  }
+
+  /// A node that a file with errors mentions: private and refused until the file is fixed.
+  public struct BrokenNode: Equatable, Sendable {
+    public var id: Int
+    /// The first error of the file that mentions it.
+    public var error: FileError
+  }
+
+  /// What the registry directory declares.
+  public struct Contents: Equatable, Sendable {
+    /// The nodes of files without errors, except those a broken file also mentions.
+    public var nodes: [PrivateNode] = []
+    /// Every file error, in reading order.
+    public var errors: [FileError] = []
+    public var broken: [BrokenNode] = []
+    /// The directory does not exist (no registry: only the kernel's private nodes).
+    public var missing = false
+  }
+
   /// Every `*.conf` in `directory`, read in lexical (byte) order, each declaring one node.
   ///
-  /// A missing directory is an empty registry. Names starting with `.` are skipped, like
-  /// editors' and package managers' leftovers. Ids and labels must be unique across files.
+  /// A missing directory is an empty registry, said in `missing`. Names starting with `.`
+  /// are skipped, like editors' and package managers' leftovers. Ids and labels must be
+  /// unique across files.
   ///
-  /// `secure` is set when privnuma runs with privilege: it then trusts the registry to
-  /// decide who may use a node, so the directory and every `*.conf` file must be owned by
-  /// root, not writable by group or others, and not symbolic links; otherwise the load is
-  /// refused (exit 3) naming the file and the fix. Files are checked through the opened
+  /// A file with errors does not stop the others (the fail-safe rule of privnuma.conf(5)):
+  /// its error is kept in `errors`, and every node it mentions, found by reading its `Id=`
+  /// lines leniently, goes to `broken` and not to `nodes`, so that a typo never turns a
+  /// private node into a general one. A broken file whose Id= cannot be read at all could
+  /// protect any node, so then the whole load fails (exit 2).
+  ///
+  /// `trust` is given when privnuma runs with privilege: it then trusts the registry to
+  /// decide who may use a node, so the directory, every directory above it and every
+  /// `*.conf` file must be owned by root, not writable by group or others, not symbolic
+  /// links, and on a file system no user mounted (`Trust`); otherwise the load is refused
+  /// (exit 3) naming the file and the fix. Files are checked through the opened
   /// descriptors, so nothing can be swapped between the check and the read.
-  public static func load(directory: String, secure: Bool) -> Result<[PrivateNode], Failure> {
-    switch readFiles(directory: directory, secure: secure) {
+  public static func load(directory: String, trust: Trust?) -> Result<Contents, Failure> {
+    let files: [(String, String)]
+    switch readFiles(directory: directory, trust: trust) {
     case .failure(let failure): return .failure(failure)
-    case .success(let files):
-      var declarations: [Declaration] = []
-      for (path, text) in files {
-        switch declaration(text, file: path) {
-        case .failure(let failure): return .failure(failure)
-        case .success(let declared):
-          if let earlier = declarations.first(where: { $0.node.id == declared.node.id }) {
-            return .failure(.usage(
-              "\(path):\(declared.idLine): node \(declared.node.id) is already declared in \(earlier.file):\(earlier.idLine); declare each node in one file only"))
-          }
-          if let earlier = declarations.first(where: { $0.node.label == declared.node.label }) {
-            return .failure(.usage(
-              "\(path):\(declared.labelLine): label '\(declared.node.label)' is already used for node \(earlier.node.id) in \(earlier.file):\(earlier.labelLine); choose another label"))
-          }
-          declarations.append(declared)
-        }
-      }
-      return .success(declarations.map(\.node))
+    case .success(nil): return .success(Contents(missing: true))
+    case .success(let read?): files = read
     }
+    var contents = Contents()
+    var declarations: [Declaration] = []
+    for (path, text) in files {
+      var error: FileError
+      var mentioned: [Int]
+      switch declaration(text, file: path) {
+      case .failure(let failure):
+        error = failure
+        mentioned = lenientIDs(text)
+        if mentioned.isEmpty {
+          return .failure(.usage("\(failure); its Id= cannot be read, so privnuma cannot tell which node the file protects and refuses to run until it is fixed"))
+        }
+      case .success(let declared):
+        if let earlier = declarations.first(where: { $0.node.id == declared.node.id }) {
+          // Declared twice: neither declaration can be trusted to be the one meant.
+          error = FileError(file: path, line: declared.idLine, message: "node \(declared.node.id) is already declared in \(earlier.file):\(earlier.idLine); declare each node in one file only")
+        } else if let earlier = declarations.first(where: { $0.node.label == declared.node.label }) {
+          error = FileError(file: path, line: declared.labelLine, message: "label '\(declared.node.label)' is already used for node \(earlier.node.id) in \(earlier.file):\(earlier.labelLine); choose another label")
+        } else {
+          declarations.append(declared)
+          continue
+        }
+        mentioned = [declared.node.id]
+      }
+      contents.errors.append(error)
+      for id in mentioned where !contents.broken.contains(where: { $0.id == id }) {
+        contents.broken.append(BrokenNode(id: id, error: error))
+      }
+    }
+    contents.nodes = declarations.map(\.node).filter { node in !contents.broken.contains { $0.id == node.id } }
+    return .success(contents)
   }
 
   /// One file's text; `file` is the path used in messages.
   public static func parse(_ text: String, file: String) -> Result<PrivateNode, Failure> {
-    declaration(text, file: file).map(\.node)
+    declaration(text, file: file).map(\.node).mapError { .usage($0.description) }
+  }
+
+  /// The node numbers of every `Id` line, however the rest of the file reads: the leading
+  /// digits of the value, any case of the key, with or without `=`, inside or outside a
+  /// section.
+  static func lenientIDs(_ text: String) -> [Int] {
+    var ids: [Int] = []
+    for rawLine in text.utf8.split(separator: UInt8(ascii: "\n")) {
+      let line = trimmed(ArraySlice(rawLine))
+      guard line.count > 2, line.prefix(2).map({ $0 | 0x20 }) == Array("id".utf8) else { continue }
+      var value = trimmed(line.dropFirst(2))
+      if value.first == UInt8(ascii: "=") { value = trimmed(value.dropFirst()) }
+      let digits = value.prefix(while: isDigit)
+      if let id = decimal(String(decoding: digits, as: UTF8.self)), !ids.contains(id) { ids.append(id) }
+    }
+    return ids
   }
 
   // MARK: - Reading the directory
 
-  /// The `*.conf` files of `directory` as (path, text), in byte order of their names.
-  static func readFiles(directory: String, secure: Bool) -> Result<[(String, String)], Failure> {
+  /// The `*.conf` files of `directory` as (path, text), in byte order of their names; nil
+  /// when the directory does not exist.
+  static func readFiles(directory: String, trust: Trust?) -> Result<[(String, String)]?, Failure> {
     let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-    let noFollow = secure ? O_NOFOLLOW : 0
-    let opened = retryingOnInterrupt { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC | noFollow) }
+    let noFollow = trust != nil ? O_NOFOLLOW : 0
     let directoryDescriptor: Int32
-    switch opened {
-    case .success(let descriptor): directoryDescriptor = descriptor
-    case .failure(let error):
-      if error == .noSuchFile { return .success([]) }
-      // With O_NOFOLLOW a symlink fails as ELOOP, or as ENOTDIR next to O_DIRECTORY.
-      if secure, case .success(let status) = FileSystem.status(directory), status.isSymlink {
-        return .failure(insecure(directory, "is a symbolic link", fix: "make it a real directory owned by root"))
+    if let trust {
+      switch trust.openDirectory(directory) {
+      case .failure(let failure): return .failure(failure)
+      case .success(.missing): return .success(nil)
+      case .success(.directory(let descriptor)): directoryDescriptor = descriptor
       }
-      if error == .notDirectory {
-        return .failure(.system("registry \(directory) is not a directory; the registry is a directory of *.conf files"))
+    } else {
+      switch retryingOnInterrupt({ open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }) {
+      case .success(let descriptor): directoryDescriptor = descriptor
+      case .failure(let error):
+        if error == .noSuchFile { return .success(nil) }
+        if error == .notDirectory {
+          return .failure(.system("registry \(directory) is not a directory; the registry is a directory of *.conf files"))
+        }
+        return .failure(.system("cannot open the registry \(directory): \(error)"))
       }
-      return .failure(.system("cannot open the registry \(directory): \(error)"))
     }
     guard let stream = fdopendir(directoryDescriptor) else {
       let error = Errno.current
@@ -98,14 +169,7 @@ public enum Registry {
       return .failure(.system("cannot read the registry \(directory): \(error)"))
     }
     defer { closedir(stream) }
-
-    if secure {
-      var info = stat()
-      if fstat(directoryDescriptor, &info) != 0 {
-        return .failure(.system("cannot check the registry \(directory): \(Errno.current)"))
-      }
-      if let failure = checkTrusted(info, path: directory) { return .failure(failure) }
-    }
+    let mountable = trust?.userMountable() ?? []
 
     var names: [String] = []
     while true {
@@ -128,8 +192,8 @@ public enum Registry {
       switch retryingOnInterrupt({ openat(directoryDescriptor, name, flags) }) {
       case .success(let descriptor): file = descriptor
       case .failure(let error):
-        if secure && error.rawValue == ELOOP {
-          return .failure(insecure(path, "is a symbolic link", fix: "replace it with the file it points to"))
+        if let trust, error.rawValue == ELOOP {
+          return .failure(trust.refusal(Trust.Problem(path: path, problem: "is a symbolic link", fix: "replace it with the file it points to")))
         }
         // A declaration that silently vanished would leave its node unprotected.
         if error == .noSuchFile {
@@ -143,7 +207,9 @@ public enum Registry {
       if info.st_mode & S_IFMT != S_IFREG {
         return .failure(.usage("\(path): not a regular file; remove it, or rename it so it does not end in .conf"))
       }
-      if secure, let failure = checkTrusted(info, path: path) { return .failure(failure) }
+      if let trust, let problem = trust.check(file, path: path, userMountable: mountable) {
+        return .failure(trust.refusal(problem))
+      }
       switch readAll(file) {
       case .success(let text): files.append((path, text))
       case .failure(let error): return .failure(.system("cannot read \(path): \(error)"))
@@ -155,22 +221,6 @@ public enum Registry {
   /// `*.conf` with a name before the suffix, not hidden.
   static func isRegistryFileName(_ name: String) -> Bool {
     name.hasSuffix(".conf") && !name.hasPrefix(".")
-  }
-
-  /// Nil when a privileged privnuma may trust this file or directory.
-  static func checkTrusted(_ info: stat, path: String) -> Failure? {
-    if info.st_uid != 0 {
-      return insecure(path, "is owned by uid \(info.st_uid), not root", fix: "run 'chown root:root \(path)'")
-    }
-    if info.st_mode & (S_IWGRP | S_IWOTH) != 0 {
-      let mode = String(info.st_mode & 0o7777, radix: 8)
-      return insecure(path, "is writable by group or others (mode \(String(repeating: "0", count: max(0, 4 - mode.count)) + mode))", fix: "run 'chmod go-w \(path)'")
-    }
-    return nil
-  }
-
-  static func insecure(_ path: String, _ problem: String, fix: String) -> Failure {
-    .refused("insecure registry: \(path) \(problem); privnuma runs with privilege and trusts only files that root alone controls: \(fix)")
   }
 
   static func readAll(_ descriptor: Int32) -> Result<String, Errno> {
@@ -198,9 +248,9 @@ public enum Registry {
     var labelLine: Int
   }
 
-  static func declaration(_ text: String, file: String) -> Result<Declaration, Failure> {
-    func failure(_ line: Int, _ message: String) -> Result<Declaration, Failure> {
-      .failure(.usage("\(file):\(line): \(message)"))
+  static func declaration(_ text: String, file: String) -> Result<Declaration, FileError> {
+    func failure(_ line: Int, _ message: String) -> Result<Declaration, FileError> {
+      .failure(FileError(file: file, line: line, message: message))
     }
     var sectionLine: Int?
     /// key -> (line, value), for values checked once the whole file is read.

@@ -7,6 +7,10 @@ import Glibc
 /// read directly, and a name or id they lack is asked of `getent`, which runs the system's
 /// whole NSS stack (LDAP, SSSD, systemd) in a process of its own, with the caller's real ids
 /// and no capabilities.
+///
+/// Never under privilege: the caller may attach to (ptrace) a child that runs with the
+/// caller's ids and make it print any answer, so a privileged privnuma reads the local files
+/// only (`nss: false`, and `getent` refuses to start one as a last guard).
 enum Accounts {
   struct User: Equatable {
     var name: String
@@ -17,16 +21,17 @@ enum Accounts {
   static let passwdFile = "/etc/passwd"
   static let groupFile = "/etc/group"
 
-  static func user(named name: String) -> User? {
-    lookUpUser { $0[0] == name } ?? getent("passwd", name).flatMap(parseUser)
+  static func user(named name: String, passwd: String = passwdFile, nss: Bool = true) -> User? {
+    lookUpUser(passwd) { $0[0] == name } ?? (nss ? getent("passwd", name).flatMap(parseUser) : nil)
   }
 
   static func user(uid: UInt32) -> User? {
-    lookUpUser { UInt32($0[2]) == uid } ?? getent("passwd", String(uid)).flatMap(parseUser)
+    lookUpUser(passwdFile) { UInt32($0[2]) == uid } ?? getent("passwd", String(uid)).flatMap(parseUser)
   }
 
-  static func groupID(named name: String) -> UInt32? {
-    if let fields = lines(groupFile).first(where: { $0.count >= 3 && $0[0] == name }) { return UInt32(fields[2]) }
+  static func groupID(named name: String, group: String = groupFile, nss: Bool = true) -> UInt32? {
+    if let fields = lines(group).first(where: { $0.count >= 3 && $0[0] == name }) { return UInt32(fields[2]) }
+    guard nss else { return nil }
     return getent("group", name).flatMap { fields(of: $0).flatMap { $0.count >= 3 ? UInt32($0[2]) : nil } }
   }
 
@@ -56,8 +61,8 @@ enum Accounts {
     }
   }
 
-  static func lookUpUser(_ matches: ([String]) -> Bool) -> User? {
-    for fields in lines(passwdFile) where fields.count >= 4 && matches(fields) {
+  static func lookUpUser(_ passwd: String, _ matches: ([String]) -> Bool) -> User? {
+    for fields in lines(passwd) where fields.count >= 4 && matches(fields) {
       return parseUser(fields.joined(separator: ":"))
     }
     return nil
@@ -92,7 +97,7 @@ enum Accounts {
   /// (POSIX_SPAWN_RESETIDS) and an empty environment, and exec clears any capability.
   static func getent(_ database: String, _ key: String) -> String? {
     let nssDatabase = database == "initgroups" ? "group" : database
-    guard hasOtherSources(nssDatabase), !key.isEmpty, !key.hasPrefix("-") else { return nil }
+    guard !Privilege.current().elevated, hasOtherSources(nssDatabase), !key.isEmpty, !key.hasPrefix("-") else { return nil }
     let candidates: [String] = ["/usr/bin/getent", "/bin/getent"]
     let program = candidates.first { path in access(path, X_OK) == 0 }
     guard let program else { return nil }

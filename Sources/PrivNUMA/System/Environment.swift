@@ -41,7 +41,8 @@ public struct Environment {
       }
     }
     var environment = Environment(
-      roots: roots, privilege: privilege, identity: .current(), names: .system, kernel: SystemKernel())
+      roots: roots, privilege: privilege, identity: .current(), names: .trusted(under: privilege),
+      kernel: SystemKernel())
     environment.ignoredOverrides = ignored
     return environment
   }
@@ -54,10 +55,19 @@ public struct Environment {
   }
 
   /// Loads the machine, with the registry held to the privileged rules when needed.
+  ///
+  /// `registry` is the `--registry` option. Under privilege only root may choose the
+  /// registry, as with PRIVNUMA_REGISTRY: any other directory, however root-owned (a stale
+  /// copy, an installed example), would let the caller pick which rules apply.
   func loadMachine(registry: String? = nil) throws(Failure) -> Machine {
     var roots = roots
-    if let registry { roots.registry = registry }
-    return try Machine.load(roots: roots, secureRegistry: privilege.elevated)
+    if let registry {
+      if privilege.elevated && identity.uid != 0 {
+        throw .refused("--registry \(registry) is not accepted: privnuma runs with privilege (setcap or setuid install) and reads only the configured registry \(roots.registry); drop --registry, or run privnuma as root to try another registry")
+      }
+      roots.registry = registry
+    }
+    return try Machine.load(roots: roots, trust: privilege.elevated ? Trust() : nil)
   }
 
   /// The same, for the query commands that compose Results.

@@ -49,14 +49,25 @@ public struct Identity: Sendable, Equatable {
   }
 }
 
-/// Resolves user and group names through NSS, so LDAP and SSSD names work; injectable for tests.
+/// Resolves the user and group names of `AllowUsers=`/`AllowGroups=`; injectable for tests.
+///
+/// Without privilege names go through NSS, so LDAP and SSSD names work. Under privilege an
+/// answer decides access, so it must come from nowhere the caller can reach: privnuma reads
+/// /etc/passwd and /etc/group itself and starts no resolver (see `Accounts`); a principal
+/// that only a directory service knows is written as its numeric id (privnuma.conf(5)).
 public struct NameService: Sendable {
   public var userID: @Sendable (String) -> UInt32?
   public var groupID: @Sendable (String) -> UInt32?
+  /// Where a name that did not resolve was looked for, and what to do, for messages.
+  public var advice: String
 
-  public init(userID: @escaping @Sendable (String) -> UInt32?, groupID: @escaping @Sendable (String) -> UInt32?) {
+  public init(
+    userID: @escaping @Sendable (String) -> UInt32?, groupID: @escaping @Sendable (String) -> UInt32?,
+    advice: String = "not found"
+  ) {
     self.userID = userID
     self.groupID = groupID
+    self.advice = advice
   }
 
   public static let system = NameService(
@@ -67,7 +78,27 @@ public struct NameService: Sendable {
     groupID: { name in
       if let id = UInt32(name) { return id }
       return Accounts.groupID(named: name)
-    })
+    },
+    advice: "not in /etc/passwd, /etc/group or NSS; check the spelling")
+
+  /// Names from the local files only, read by privnuma itself.
+  public static func localFiles(passwd: String = "/etc/passwd", group: String = "/etc/group") -> NameService {
+    NameService(
+      userID: { name in
+        if let id = UInt32(name) { return id }
+        return Accounts.user(named: name, passwd: passwd, nss: false)?.uid
+      },
+      groupID: { name in
+        if let id = UInt32(name) { return id }
+        return Accounts.groupID(named: name, group: group, nss: false)
+      },
+      advice: "privnuma runs with privilege and reads names only from \(passwd) and \(group), never through a resolver the caller could reach; write the numeric id of a directory-service user or group")
+  }
+
+  /// The name service a process with this privilege may trust.
+  public static func trusted(under privilege: Privilege) -> NameService {
+    privilege.elevated ? .localFiles() : .system
+  }
 }
 
 /// Whether privnuma runs with more rights than its caller, which changes what it trusts.
@@ -86,18 +117,33 @@ public enum Access {
     public var allowed: Bool
     /// Why, in words fit for `nodes` and refusals.
     public var reason: String
+    /// `AllowUsers=`/`AllowGroups=` entries that did not resolve, said as warnings: a name
+    /// that resolves nowhere allows nobody.
+    public var unresolved: [String] = []
   }
 
   public static func decide(_ node: PrivateNode, for identity: Identity, names: NameService = .system) -> Decision {
+    if let error = node.brokenDeclaration {
+      return Decision(allowed: false, reason: "refused to everyone until its registry file is fixed (\(error))")
+    }
     if node.allowUsers == nil && node.allowGroups == nil {
       return Decision(allowed: true, reason: "no AllowUsers or AllowGroups: everyone may use it")
     }
-    for user in node.allowUsers ?? [] where names.userID(user) == identity.uid {
-      return Decision(allowed: true, reason: "AllowUsers lists \(user)")
+    var unresolved: [String] = []
+    for user in node.allowUsers ?? [] {
+      guard let uid = names.userID(user) else {
+        unresolved.append("AllowUsers name '\(user)' could not be resolved (\(names.advice))")
+        continue
+      }
+      if uid == identity.uid { return Decision(allowed: true, reason: "AllowUsers lists \(user)", unresolved: unresolved) }
     }
     for group in node.allowGroups ?? [] {
-      if let gid = names.groupID(group), identity.groups.contains(gid) {
-        return Decision(allowed: true, reason: "member of group \(group) (AllowGroups)")
+      guard let gid = names.groupID(group) else {
+        unresolved.append("AllowGroups name '\(group)' could not be resolved (\(names.advice))")
+        continue
+      }
+      if identity.groups.contains(gid) {
+        return Decision(allowed: true, reason: "member of group \(group) (AllowGroups)", unresolved: unresolved)
       }
     }
     var rule: [String] = []
@@ -105,6 +151,6 @@ public enum Access {
     if let groups = node.allowGroups { rule.append("AllowGroups=" + groups.joined(separator: " ")) }
     return Decision(
       allowed: false,
-      reason: "\(identity.displayName) is not allowed (\(rule.joined(separator: ", ")))")
+      reason: "\(identity.displayName) is not allowed (\(rule.joined(separator: ", ")))", unresolved: unresolved)
   }
 }

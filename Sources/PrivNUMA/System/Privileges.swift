@@ -156,13 +156,29 @@ public enum Privileges {
   /// For a privileged start: keeps only the capabilities privnuma uses, none of them
   /// effective, and for setuid root takes the caller's uid as effective uid (the saved uid
   /// keeps the permitted set), so files are read with the caller's own rights.
-  /// Does nothing for an unprivileged process or for root itself.
-  public static func reduceAtStart() {
-    guard Privilege.current().elevated else { return }
-    let uid = getuid()
-    if uid == 0 { return }
-    if geteuid() == 0 { _ = CPrivNUMA_set_effective_uid(uid) }
-    _ = CPrivNUMA_cap_limit(needed)
+  /// Does nothing for an unprivileged process or for root itself. A failure of either step
+  /// is returned, and privnuma stops on it before reading anything: carrying on would read
+  /// the caller's files with root's rights or keep every capability.
+  public static func reduceAtStart() -> Failure? {
+    reduce(
+      elevated: Privilege.current().elevated, uid: getuid(), effectiveUID: geteuid(),
+      setEffectiveUID: { CPrivNUMA_set_effective_uid($0) == 0 ? nil : Errno.current },
+      limitCapabilities: { CPrivNUMA_cap_limit(needed) == 0 ? nil : Errno.current })
+  }
+
+  /// The decisions of `reduceAtStart`, with the two system calls passed in.
+  static func reduce(
+    elevated: Bool, uid: UInt32, effectiveUID: UInt32,
+    setEffectiveUID: (UInt32) -> Errno?, limitCapabilities: () -> Errno?
+  ) -> Failure? {
+    guard elevated, uid != 0 else { return nil }
+    if effectiveUID == 0, let error = setEffectiveUID(uid) {
+      return .system("cannot take the caller's uid \(uid) as effective uid at start (setresuid failed with \(error)); stopping before reading anything. Check the installation (setuid root, see README)")
+    }
+    if let error = limitCapabilities() {
+      return .system("cannot limit the capabilities at start to cap_dac_override and cap_sys_nice (cap_set_proc failed with \(error)); stopping before reading anything. Check the installation (see README)")
+    }
+    return nil
   }
 
   /// Returns to the real ids and clears every capability set, so the command runs
