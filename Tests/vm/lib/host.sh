@@ -33,8 +33,9 @@ fi
 # Seconds the whole guest may run before it is killed as hung.
 VM_TIMEOUT=${VM_TIMEOUT:-480}
 # Modules of the kernel package kept in the cache (paths under kernel/):
-# device-dax, its soft-reserved-memory driver and kmem, for the dax guest.
-VM_KERNEL_MODULES="drivers/dax/device_dax.ko drivers/dax/hmem/dax_hmem.ko drivers/dax/kmem.ko"
+# device-dax, its soft-reserved-memory driver and kmem, for the dax guest;
+# fuse, for the trust scenario's registry on a FUSE mount.
+VM_KERNEL_MODULES="drivers/dax/device_dax.ko drivers/dax/hmem/dax_hmem.ko drivers/dax/kmem.ko fs/fuse/fuse.ko"
 
 vm_die() {
     echo "vm: error: $*" >&2
@@ -240,6 +241,16 @@ SHADOW
     # The workload, static.
     gcc -static -O2 -Wall -o "$root/usr/bin/workload" "$VM_SRC/workload.c" ||
         vm_die "cannot build Tests/vm/workload.c"
+    # The trust scenario's tools: a FUSE file system served over /dev/fuse,
+    # the name-resolution attack (ptrace), and glibc's getent with Debian 12's
+    # default nsswitch.conf, the resolver a name missing from /etc/group went to.
+    gcc -static -O2 -Wall -o "$root/usr/bin/fakefs" "$VM_SRC/fakefs.c" ||
+        vm_die "cannot build Tests/vm/fakefs.c"
+    gcc -static -O2 -Wall -o "$root/usr/bin/forge" "$VM_SRC/forge.c" ||
+        vm_die "cannot build Tests/vm/forge.c"
+    command -v getent >/dev/null 2>&1 || vm_die "'getent' not found: install libc-bin"
+    vm_copy_with_libs "$root" "$(command -v getent)" /usr/bin/getent
+    printf 'passwd: files systemd\ngroup: files systemd\n' > "$root/etc/nsswitch.conf"
     # A small JSON reader for checking --json output (busybox has none).
     gcc -static -O2 -Wall -o "$root/usr/bin/jsonq" "$VM_SRC/jsonq.c" ||
         vm_die "cannot build Tests/vm/jsonq.c"
