@@ -6,7 +6,8 @@
 #   --registry at bob's directory                        refused under privilege, exit 3
 #   a registry file made group-writable                  refused, exit 3, file named
 #   a registry file replaced by a symbolic link          refused, exit 3, file named
-#   Cgroup=../.. in a registry file                      registry error, exit 2
+#   Cgroup=../.. in a registry file                      its node refused (exit 3),
+#                                                        fence apply changes nothing (exit 2)
 #   a fake `true` first on PATH                          runs, but with no capability
 #                                                        (looked up after the drop)
 #   a label bob is not allowed on (cxl1, cxl0)           exit 3, nothing runs
@@ -106,11 +107,12 @@ mv /etc/privnuma/cxl1.conf.real "$REG/60-cxl1.conf"
 cp "$REG/60-cxl1.conf" /tmp/cxl1.conf.saved
 sed -i 's|^Cgroup=.*|Cgroup=../..|' "$REG/60-cxl1.conf"
 m=$(marker)
-run run_as bob "$PN" -m cxl0 workload 64 "$m"
+run run_as bob "$PN" -m 3 workload 64 "$m"
 begin attack-cgroup-escape
-want_rc 2
-want_err_has "$REG/60-cxl1.conf:8"
+want_rc 3
+want_err_has "warning: $REG/60-cxl1.conf:8"
 want_err_has "contains '..'"
+want_err_has "node 3 (node3) is mentioned by a registry file with errors"
 want_no_marker "$m"
 end
 run "$PN" fence apply
