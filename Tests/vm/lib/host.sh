@@ -82,7 +82,7 @@ vm_kernel() {
     VM_KERNEL_DIR=$dir
     VM_KERNEL_PATH=$(ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -n1 || true)
     for m in $VM_KERNEL_MODULES; do
-        [ -f "$dir/modules/$m" ] || complete=0
+        [ -f "$dir/modules/$m" ] || [ -f "$dir/modules/$m.builtin" ] || complete=0
     done
     [ -d "$dir/lib/modules" ] || complete=0
     [ -z "$VM_KERNEL_PATH" ] || [ "$complete" = 0 ] || return 0
@@ -115,8 +115,14 @@ vm_kernel() {
     for m in $VM_KERNEL_MODULES; do
         # 6.1 ships modules as .ko, 6.12 as .ko.xz: busybox insmod takes them unpacked.
         src=$(ls "$dir".tmp/lib/modules/*/kernel/"$m" "$dir".tmp/lib/modules/*/kernel/"$m".xz 2>/dev/null | head -n1 || true)
-        [ -n "$src" ] || vm_die "fetching the guest kernel: package $pkg has no module $m"
         mkdir -p "$dir/modules/$(dirname "$m")"
+        # Built into this kernel (6.12 builds fuse in): nothing to load, noted so
+        # the cache counts as complete.
+        if [ -z "$src" ] && grep -qxF "kernel/$m" "$dir".tmp/lib/modules/*/modules.builtin 2>/dev/null; then
+            : > "$dir/modules/$m.builtin"
+            continue
+        fi
+        [ -n "$src" ] || vm_die "fetching the guest kernel: package $pkg has no module $m"
         case $src in
             *.xz) xz -dc "$src" > "$dir/modules/$m" || vm_die "fetching the guest kernel: cannot unpack $src (install xz-utils)" ;;
             *) cp "$src" "$dir/modules/$m" ;;
