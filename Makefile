@@ -7,7 +7,7 @@ PRIVILEGE ?= none
 BIN := .build/release/privnuma
 # A static executable starts as fast as a C program: the launcher sits in front of every job.
 RELEASE_FLAGS := -c release --product privnuma -Xswiftc -static-executable
-APT_PACKAGES := libnuma-dev libcap-dev numactl qemu-system-x86 busybox-static hyperfine cpio gcc \
+APT_PACKAGES := libcap-dev numactl qemu-system-x86 busybox-static hyperfine cpio gcc \
 	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin daxctl mmdebstrap e2fsprogs \
 	debhelper dpkg-dev lintian xz-utils
 

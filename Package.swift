@@ -9,7 +9,7 @@ let package = Package(
   targets: [
     .target(
       name: "CPrivNUMA",
-      linkerSettings: [.linkedLibrary("numa"), .linkedLibrary("cap")]
+      linkerSettings: [.linkedLibrary("cap")]
     ),
     .target(name: "PrivNUMA", dependencies: ["CPrivNUMA"]),
     .executableTarget(name: "privnuma", dependencies: ["PrivNUMA"]),

@@ -26,21 +26,10 @@ long CPrivNUMA_get_mempolicy(int *mode, unsigned long *nodemask,
   return syscall(SYS_get_mempolicy, mode, nodemask, maxnode, addr, flags);
 }
 
-long CPrivNUMA_mbind(void *addr, unsigned long len, int mode,
-                     const unsigned long *nodemask, unsigned long maxnode,
-                     unsigned int flags) {
-  return syscall(SYS_mbind, addr, len, mode, nodemask, maxnode, flags);
-}
-
 long CPrivNUMA_migrate_pages(int pid, unsigned long maxnode,
                              const unsigned long *old_nodes,
                              const unsigned long *new_nodes) {
   return syscall(SYS_migrate_pages, pid, maxnode, old_nodes, new_nodes);
-}
-
-long CPrivNUMA_move_pages(int pid, unsigned long count, void **pages,
-                          const int *nodes, int *status, int flags) {
-  return syscall(SYS_move_pages, pid, count, pages, nodes, status, flags);
 }
 
 int CPrivNUMA_sched_setaffinity(int pid, size_t setsize,
@@ -82,13 +71,12 @@ static int CPrivNUMA_cap_list(unsigned int which, cap_value_t *list) {
   int n = 0;
   if (which & 1) list[n++] = CAP_DAC_OVERRIDE;
   if (which & 2) list[n++] = CAP_SYS_NICE;
-  if (which & 4) list[n++] = CAP_SYS_ADMIN;
   return n;
 }
 
 /* 1 when every capability of `which` is set in `flag`, 0 when one is not, -1 on error. */
 static int CPrivNUMA_cap_has(unsigned int which, cap_flag_t flag) {
-  cap_value_t list[3];
+  cap_value_t list[2];
   int n = CPrivNUMA_cap_list(which, list);
   cap_t caps = cap_get_proc();
   if (caps == NULL) return -1;
@@ -113,7 +101,7 @@ int CPrivNUMA_cap_effective(unsigned int which) {
 
 /* Sets or clears `which` in the effective set, leaving the rest as it is. */
 static int CPrivNUMA_cap_set_effective(unsigned int which, cap_flag_value_t value) {
-  cap_value_t list[3];
+  cap_value_t list[2];
   int n = CPrivNUMA_cap_list(which, list);
   cap_t caps = cap_get_proc();
   if (caps == NULL) return -1;
@@ -133,19 +121,8 @@ int CPrivNUMA_cap_lower(unsigned int which) {
   return CPrivNUMA_cap_set_effective(which, CAP_CLEAR);
 }
 
-int CPrivNUMA_cap_lower_effective(void) {
-  cap_t caps = cap_get_proc();
-  if (caps == NULL) return -1;
-  int rc = cap_clear_flag(caps, CAP_EFFECTIVE);
-  if (rc == 0) rc = cap_set_proc(caps);
-  int saved = errno;
-  cap_free(caps);
-  errno = saved;
-  return rc;
-}
-
 int CPrivNUMA_cap_limit(unsigned int which) {
-  cap_value_t list[3];
+  cap_value_t list[2];
   int n = CPrivNUMA_cap_list(which, list);
   cap_t caps = cap_get_proc();
   if (caps == NULL) return -1;

@@ -191,10 +191,10 @@ struct AuditTests {
   }
 
   @Test func cgroupPathsAreComparedByComponent() {
-    #expect(FenceCheck.cgroupPath("privnuma.slice/mem3/") == "/privnuma.slice/mem3")
-    #expect(FenceCheck.within("/privnuma.slice/mem3", "/privnuma.slice/mem3"))
-    #expect(FenceCheck.within("/privnuma.slice/mem3/job1", "/privnuma.slice/mem3"))
-    #expect(!FenceCheck.within("/privnuma.slice/mem30", "/privnuma.slice/mem3"))
-    #expect(!FenceCheck.within("/", "/privnuma.slice/mem3"))
+    #expect(CgroupPath(relative: "privnuma.slice/mem3/").path == "/privnuma.slice/mem3")
+    #expect(CgroupPath("/privnuma.slice/mem3").isWithin("/privnuma.slice/mem3"))
+    #expect(CgroupPath("/privnuma.slice/mem3/job1").isWithin("/privnuma.slice/mem3"))
+    #expect(!CgroupPath("/privnuma.slice/mem30").isWithin("/privnuma.slice/mem3"))
+    #expect(!CgroupPath("/").isWithin("/privnuma.slice/mem3"))
   }
 }

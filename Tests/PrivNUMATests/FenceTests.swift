@@ -272,7 +272,7 @@ import Testing
     #expect(Fence.execute(.enableCpuset("/"), mount: mount) == .done)
     #expect(FileSystem.readIfPresent(mount + "/cgroup.subtree_control")?.hasPrefix("+cpuset\n") == true)
     #expect(Fence.execute(.create("/privnuma.slice"), mount: mount) == .done)
-    #expect(FenceCheck.isDirectory(mount + "/privnuma.slice"))
+    #expect(FileSystem.isDirectory(mount + "/privnuma.slice"))
     // Idempotent: the directory exists already.
     #expect(Fence.execute(.create("/privnuma.slice"), mount: mount) == .done)
     #expect(Fence.execute(.move(pid: 1, command: "init", from: "/", to: "/system.slice"), mount: mount) == .done)

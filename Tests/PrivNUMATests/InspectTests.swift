@@ -91,7 +91,7 @@ struct InspectTests {
   }
 
   @Test func permissionDeniedSaysWhose() {
-    let message = Processes.explain(.accessDenied, pid: 77)
+    let message = Advice.text(.readNumaMaps, .accessDenied, ["pid": "77"])
     #expect(message.contains("process 77"))
     #expect(message.contains("permission denied"))
     #expect(message.contains("another user"))
@@ -142,10 +142,10 @@ struct InspectTests {
   }
 
   @Test func mebibytesHaveTwoDecimals() {
-    #expect(StatReport.mib(0) == "0.00")
-    #expect(StatReport.mib(1 << 20) == "1.00")
-    #expect(StatReport.mib(6177 * 4096) == "24.13")
-    #expect(StatReport.mib(5 << 19) == "2.50")
+    #expect(Format.mib(0) == "0.00")
+    #expect(Format.mib(1 << 20) == "1.00")
+    #expect(Format.mib(6177 * 4096) == "24.13")
+    #expect(Format.mib(5 << 19) == "2.50")
   }
 
   @Test(arguments: [["abc"], ["12x"], ["0"], ["1", "-5"]])

@@ -134,8 +134,8 @@ struct LauncherPrivilegeTests {
   /// command was exec'd with no capability, else the failed step.
   static func child() -> Int32 {
     if CPrivNUMA_become_keeping_caps(65534, 65534) != 0 { return 11 }
-    if CPrivNUMA_cap_limit(Privileges.needed) != 0 { return 12 }
-    if CPrivNUMA_cap_permitted(Privileges.needed) != 1 { return 13 }
+    if CPrivNUMA_cap_limit(Capability.needed) != 0 { return 12 }
+    if CPrivNUMA_cap_permitted(Capability.needed) != 1 { return 13 }
     let kernel = ExecWitness()
     var plan = LaunchPlan()
     plan.command = ["true"]

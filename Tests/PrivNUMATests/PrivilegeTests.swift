@@ -11,7 +11,7 @@ import Testing
 
   @Test func joinRefusesPathsThatLeaveTheMount() {
     for path in ["/sys/fs/cgroup/../../etc", "/sys/fs/cgroup/./x", "relative/cgroup"] {
-      let failure = Cgroups.join(path)
+      let failure = CgroupFS().join(path)
       #expect(failure?.kind == .refused, "\(path)")
       #expect(failure?.message.contains("Cgroup=") == true)
     }
@@ -26,14 +26,14 @@ import Testing
     let procs = directory + "/cgroup.procs"
     let fd = open(procs, O_WRONLY | O_CREAT, 0o644)
     close(fd)
-    let failure = Cgroups.join(directory)
+    let failure = CgroupFS().join(directory)
     #expect(failure?.kind == .refused)
     #expect(failure?.message.contains("not on a cgroup v2 file system") == true)
     #expect(FileSystem.readIfPresent(procs) == "")
   }
 
   @Test func joinSaysWhenTheCgroupIsMissing() {
-    let failure = Cgroups.join("/tmp/privnuma-no-such-cgroup/cxl0")
+    let failure = CgroupFS().join("/tmp/privnuma-no-such-cgroup/cxl0")
     #expect(failure?.kind == .system)
     #expect(failure?.message.contains("does not exist; run 'privnuma fence apply' as root") == true)
   }
@@ -42,7 +42,7 @@ import Testing
     let link = "/tmp/privnuma-join-link-\(getpid())"
     _ = symlink("/sys/fs/cgroup", link)
     defer { unlink(link) }
-    let failure = Cgroups.join(link)
+    let failure = CgroupFS().join(link)
     #expect(failure?.kind == .refused)
     #expect(failure?.message.contains("symbolic link") == true)
   }
@@ -67,17 +67,17 @@ import Testing
   @Test func anUnprivilegedProcessHasNothingToReduce() {
     // The test process is not setuid and has no file capabilities: nothing changes.
     #expect(!Privilege.current().elevated)
-    let before = CPrivNUMA_cap_effective(Privileges.needed)
-    Privileges.reduceAtStart()
-    #expect(CPrivNUMA_cap_effective(Privileges.needed) == before)
+    let before = CPrivNUMA_cap_effective(Capability.needed)
+    ProcessCredentials().reduceAtStart()
+    #expect(CPrivNUMA_cap_effective(Capability.needed) == before)
   }
 
   @Test func rootKeepsItsEffectiveCapabilities() {
     // Root has them effective already: `with` must not lower them afterwards.
-    guard CPrivNUMA_cap_effective(Privileges.Capability.dacOverride.rawValue) == 1 else { return }
-    let inside = Privileges.with(.dacOverride) { CPrivNUMA_cap_effective(Privileges.Capability.dacOverride.rawValue) }
+    guard CPrivNUMA_cap_effective(Capability.dacOverride.rawValue) == 1 else { return }
+    let inside = ProcessCredentials().with(.dacOverride) { CPrivNUMA_cap_effective(Capability.dacOverride.rawValue) }
     #expect(inside == 1)
-    #expect(CPrivNUMA_cap_effective(Privileges.Capability.dacOverride.rawValue) == 1)
+    #expect(CPrivNUMA_cap_effective(Capability.dacOverride.rawValue) == 1)
   }
 
   /// In a child process, becomes a user that holds cap_dac_override and cap_sys_nice in
@@ -86,15 +86,15 @@ import Testing
   static func permittedOnlyChild() -> Int32 {
     if CPrivNUMA_become_keeping_caps(65534, 65534) != 0 { return 11 }
     if getuid() != 65534 || geteuid() != 65534 { return 10 }
-    if CPrivNUMA_cap_limit(Privileges.needed) != 0 { return 12 }
-    let dac = Privileges.Capability.dacOverride
-    if CPrivNUMA_cap_permitted(Privileges.needed) != 1 { return 13 }
+    if CPrivNUMA_cap_limit(Capability.needed) != 0 { return 12 }
+    let dac = Capability.dacOverride
+    if CPrivNUMA_cap_permitted(Capability.needed) != 1 { return 13 }
     if CPrivNUMA_cap_effective(dac.rawValue) != 0 { return 14 }
     // Raised only inside `with`, lowered after.
-    let inside = Privileges.with(.dacOverride) { CPrivNUMA_cap_effective(dac.rawValue) }
+    let inside = ProcessCredentials().with(.dacOverride) { CPrivNUMA_cap_effective(dac.rawValue) }
     if inside != 1 { return 15 }
     if CPrivNUMA_cap_effective(dac.rawValue) != 0 { return 16 }
-    if Privileges.dropAll() != nil { return 17 }
+    if ProcessCredentials().dropAll() != nil { return 17 }
     if CPrivNUMA_cap_none() != 1 { return 18 }
     // Nothing can come back once dropped.
     if CPrivNUMA_cap_raise(dac.rawValue) == 0 { return 19 }

@@ -13,8 +13,8 @@ struct ReadOnlyPrivilegeTests {
   /// Exit 0 when the command left no capability, else the number of the step that failed.
   static func child(_ command: Command) -> Int32 {
     if CPrivNUMA_become_keeping_caps(65534, 65534) != 0 { return 11 }
-    if CPrivNUMA_cap_limit(Privileges.needed) != 0 { return 12 }
-    if CPrivNUMA_cap_permitted(Privileges.needed) != 1 { return 13 }
+    if CPrivNUMA_cap_limit(Capability.needed) != 0 { return 12 }
+    if CPrivNUMA_cap_permitted(Capability.needed) != 1 { return 13 }
     var environment = ProcFixture.environment(Fixture.machine("proc-clean", declared: [ProcFixture.mem3]))
     environment.privilege = Privilege(elevated: true)
     // Its output goes nowhere: only what it did to this process matters here.

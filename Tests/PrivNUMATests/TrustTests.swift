@@ -220,7 +220,7 @@ struct TrustTests {
 
   @Test func aFailedReductionAtStartStopsPrivnuma() {
     var calls: [String] = []
-    let failedUID = Privileges.reduce(
+    let failedUID = ProcessCredentials.reduce(
       elevated: true, uid: 1002, effectiveUID: 0,
       setEffectiveUID: { calls.append("setresuid \($0)"); return .notPermitted },
       limitCapabilities: { calls.append("limit"); return nil })
@@ -228,12 +228,12 @@ struct TrustTests {
     #expect(failedUID?.message.contains("stopping before reading anything") == true)
     #expect(calls == ["setresuid 1002"])
 
-    let failedLimit = Privileges.reduce(
+    let failedLimit = ProcessCredentials.reduce(
       elevated: true, uid: 1002, effectiveUID: 1002, setEffectiveUID: { _ in nil }, limitCapabilities: { .notPermitted })
     #expect(failedLimit?.message.contains("cannot limit the capabilities") == true)
 
-    #expect(Privileges.reduce(elevated: true, uid: 1002, effectiveUID: 0, setEffectiveUID: { _ in nil }, limitCapabilities: { nil }) == nil)
-    #expect(Privileges.reduce(elevated: false, uid: 1002, effectiveUID: 1002, setEffectiveUID: { _ in .notPermitted }, limitCapabilities: { .notPermitted }) == nil)
+    #expect(ProcessCredentials.reduce(elevated: true, uid: 1002, effectiveUID: 0, setEffectiveUID: { _ in nil }, limitCapabilities: { nil }) == nil)
+    #expect(ProcessCredentials.reduce(elevated: false, uid: 1002, effectiveUID: 1002, setEffectiveUID: { _ in .notPermitted }, limitCapabilities: { .notPermitted }) == nil)
   }
 
   // MARK: - Fail safe

@@ -4,20 +4,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Memory policy modes and flags. Some system headers lack the newer ones. */
-#define CPrivNUMA_MPOL_DEFAULT 0
-#define CPrivNUMA_MPOL_PREFERRED 1
-#define CPrivNUMA_MPOL_BIND 2
-#define CPrivNUMA_MPOL_INTERLEAVE 3
-#define CPrivNUMA_MPOL_LOCAL 4
-#define CPrivNUMA_MPOL_PREFERRED_MANY 5
-#define CPrivNUMA_MPOL_WEIGHTED_INTERLEAVE 6
-
+/* Memory policy flags. Some system headers lack the newer ones; the modes are PolicyMode. */
 #define CPrivNUMA_MPOL_F_STATIC_NODES (1 << 15)
 #define CPrivNUMA_MPOL_F_RELATIVE_NODES (1 << 14)
 #define CPrivNUMA_MPOL_F_NUMA_BALANCING (1 << 13)
 #define CPrivNUMA_MPOL_F_MEMS_ALLOWED (1 << 2)
-#define CPrivNUMA_MPOL_MF_MOVE_ALL (1 << 2)
 
 /* Each wrapper returns the syscall's result; on failure -1 with errno set. */
 int CPrivNUMA_errno(void);
@@ -26,14 +17,9 @@ long CPrivNUMA_set_mempolicy(int mode, const unsigned long *nodemask,
 long CPrivNUMA_get_mempolicy(int *mode, unsigned long *nodemask,
                              unsigned long maxnode, void *addr,
                              unsigned long flags);
-long CPrivNUMA_mbind(void *addr, unsigned long len, int mode,
-                     const unsigned long *nodemask, unsigned long maxnode,
-                     unsigned int flags);
 long CPrivNUMA_migrate_pages(int pid, unsigned long maxnode,
                              const unsigned long *old_nodes,
                              const unsigned long *new_nodes);
-long CPrivNUMA_move_pages(int pid, unsigned long count, void **pages,
-                          const int *nodes, int *status, int flags);
 int CPrivNUMA_sched_setaffinity(int pid, size_t setsize,
                                 const unsigned long *mask);
 int CPrivNUMA_sched_getaffinity(int pid, size_t setsize, unsigned long *mask);
@@ -49,14 +35,13 @@ int CPrivNUMA_set_effective_uid(uid_t uid);
    the state a `setcap ...+p` install starts in, which tests stand in for this way. */
 int CPrivNUMA_become_keeping_caps(uid_t uid, gid_t gid);
 
-/* Capabilities (libcap). `which` bits: 1 CAP_DAC_OVERRIDE, 2 CAP_SYS_NICE,
-   4 CAP_SYS_ADMIN. permitted/effective: 1 when every one is set, 0 when not,
+/* Capabilities (libcap). `which` bits: 1 CAP_DAC_OVERRIDE, 2 CAP_SYS_NICE.
+   permitted/effective: 1 when every one is set, 0 when not,
    -1 on error. Raise/lower act on the effective set only. */
 int CPrivNUMA_cap_permitted(unsigned int which);
 int CPrivNUMA_cap_effective(unsigned int which);
 int CPrivNUMA_cap_raise(unsigned int which);
 int CPrivNUMA_cap_lower(unsigned int which);
-int CPrivNUMA_cap_lower_effective(void);
 /* Keeps only `which` (where permitted) in the permitted set; clears effective and
    inheritable. */
 int CPrivNUMA_cap_limit(unsigned int which);

@@ -58,10 +58,10 @@ extension Command {
 enum Audit {
   static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
     // A read-only scan: it runs with the caller's own rights, never privnuma's.
-    if environment.privilege.elevated, let failure = Privileges.dropAll() { return .failure(failure) }
+    if environment.privilege.elevated, let failure = environment.credentials.dropAll() { return .failure(failure) }
     return environment.machine(registry: options.value(.registry)).flatMap { machine in
       AuditReport.scan(machine: machine).map { report in
-        Queries.emit(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
+        Diagnostics.output(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
         return report.clean ? 0 : 1
       }
     }
@@ -126,7 +126,7 @@ struct AuditReport {
     var slot = [Int](repeating: -1, count: maxNode + 1)
     for (index, node) in nodes.enumerated() { slot[node.id] = index }
     let wanted = slot.map { $0 >= 0 }
-    let optIn: [String?] = nodes.map { $0.cgroup.map(FenceCheck.cgroupPath) }
+    let optIn: [CgroupPath?] = nodes.map { $0.cgroup.map(CgroupPath.init(relative:)) }
     var users: [UInt32: String] = [:]
 
     for pid in pids {
@@ -162,14 +162,14 @@ struct AuditReport {
       var info: Processes.Info?
       for (index, node) in nodes.enumerated() where holdings[index].bytes > 0 {
         let holding = holdings[index]
-        let inOptIn = optIn[index].map { path in cgroup.map { FenceCheck.within($0, path) } ?? false } ?? false
+        let inOptIn = optIn[index].map { path in cgroup.map { CgroupPath($0).isWithin(path) } ?? false } ?? false
         var bytes = holding.bytes
         var anon = holding.anonBytes
         let reason: String
         switch node.backend {
         case .cpuset:
           if inOptIn { continue }
-          reason = "not in the opt-in cgroup \(optIn[index] ?? "?") (it is in \(cgroup ?? "an unknown cgroup"))"
+          reason = "not in the opt-in cgroup \(optIn[index]?.path ?? "?") (it is in \(cgroup ?? "an unknown cgroup"))"
         case .kernel:
           if inOptIn { continue }
           bytes -= holding.policyBytes
@@ -229,7 +229,7 @@ struct AuditReport {
           machine.privateNode(violation.node)?.label ?? "", String(violation.pages), violation.reason,
         ])
       }
-      out += indent(StatReport.layout(table, leftColumns: 7))
+      out += indent(Table.layout(table, leftColumns: 7))
     }
     if brokenFences.isEmpty {
       out += "fences: every private node is fenced\n"

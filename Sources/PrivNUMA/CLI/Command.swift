@@ -124,4 +124,14 @@ struct Command: Sendable {
     }
     return run!(arguments, environment)
   }
+
+  /// Parses a PID operand: decimal, positive.
+  static func parsePID(_ text: String, command: String) -> Result<Int32, Failure> {
+    guard !text.isEmpty, text.count <= 9, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+      let pid = Int32(text), pid > 0
+    else {
+      return .failure(.usage("'\(text)' is not a process id; 'privnuma \(command)' takes decimal PIDs"))
+    }
+    return .success(pid)
+  }
 }

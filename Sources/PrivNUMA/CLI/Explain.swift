@@ -99,3 +99,43 @@ extension Format {
     return text
   }
 }
+
+extension Command {
+  static let explain = Command(
+    name: "explain", summary: "the plan for a launch, without running it",
+    synopsis: "[--json] OPTIONS [-- COMMAND [ARGS...]]",
+    about: "The plan of a launch without running it: each check and its verdict, the exact system calls (mode, flags, node mask), the cgroup placement and the advice. Exits as the launch would have before starting the command. OPTIONS are the launch options of privnuma --help.",
+    options: [.json, .launch(.help)], operands: .command,
+    examples: ["privnuma explain -p cxl0 -- ./app", "privnuma explain --json -i all"],
+    manual: #"""
+      The plan of a launch without running it: every check with its verdict, the exact system
+      calls (mode, flags, node mask), the cgroup the process would join, and advice.
+      Exits with the status the launch would have had before starting the command.
+      """#,
+    takesLaunchOptions: true,
+    run: Explain.run)
+}
+
+enum Explain {
+  static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    var args = options.words
+    var asJSON = false
+    // --json may come anywhere before the command; the rest are launch options.
+    if let index = args.firstIndex(of: "--json"), args[..<index].firstIndex(of: "--") == nil {
+      args.remove(at: index)
+      asJSON = true
+    }
+    if args.first == "--help" || args.first == "-h" { return Help.command(.explain) }
+    if args.isEmpty {
+      return .failure(.usage("'privnuma explain' needs the launch options to explain, e.g. 'privnuma explain -p cxl0 -- ./app'"))
+    }
+    return OptionParser.parseLaunch(args, requireCommand: false).flatMap { request in
+      Launch.plan(request, environment).map { plan in
+        let report = ExplainReport(plan: plan, request: request)
+        Diagnostics.registryWarnings(plan.registryErrors)
+        Diagnostics.output(asJSON ? report.json.adding(registryErrors: plan.registryErrors).rendered() + "\n" : report.text)
+        return plan.failure?.exitCode ?? 0
+      }
+    }
+  }
+}

@@ -1,4 +1,3 @@
-import CPrivNUMA
 import Glibc
 
 /// `privnuma fence status|apply`: the cgroup cpuset fence that keeps `cpuset`-backend private
@@ -70,7 +69,7 @@ enum Fence {
     environment.reportIgnoredOverrides()
     return environment.machine(registry: options.value(.registry)).map { machine in
       let report = Report(machine: machine)
-      Queries.emit(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
+      Diagnostics.output(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
       return report.allFenced ? 0 : 1
     }
   }
@@ -145,7 +144,7 @@ enum Fence {
       kernelThreads = 0
       nodes = []
       if !fenced.isEmpty && unchecked == nil {
-        let procs = FenceCheck.processes(roots.cgroup + "/cgroup.procs", root: false, proc: roots.proc)
+        let procs = CgroupTree.processes(roots.cgroup, proc: roots.proc)
         kernelThreads = procs.filter { Processes.isKernelThread(proc: roots.proc, pid: $0) }.count
       }
       var described: [Int32: Process] = [:]
@@ -331,9 +330,10 @@ enum Fence {
   }
 
   static func optIn(_ node: PrivateNode, roots: Roots, open: NodeSet) -> OptIn {
-    let path = FenceCheck.cgroupPath(node.cgroup ?? "")
-    let directory = roots.cgroup + path
-    var optIn = OptIn(cgroup: path, exists: FenceCheck.isDirectory(directory))
+    let cgroup = CgroupPath(relative: node.cgroup ?? "")
+    let path = cgroup.path
+    let directory = cgroup.directory(under: roots.cgroup)
+    var optIn = OptIn(cgroup: path, exists: FileSystem.isDirectory(directory))
     guard optIn.exists else {
       optIn.problem = "launches on node \(node.id) fail until 'privnuma fence apply' creates it"
       return optIn
@@ -352,9 +352,7 @@ enum Fence {
     return optIn
   }
 
-  static func readMems(_ path: String) -> NodeSet? {
-    FileSystem.bytesIfPresent(path).flatMap { NodeSet(kernelList: $0[...]) }
-  }
+  static func readMems(_ path: String) -> NodeSet? { CgroupTree.mems(path) }
 
   /// `0-2`, `inherited` for an empty `cpuset.mems`, `none` without the cpuset controller.
   static func describe(_ mems: NodeSet?) -> String {
@@ -402,40 +400,22 @@ extension Fence {
     /// cpuset controller is not available at all.
     static func read(mount: String, proc: String, allMems: NodeSet) -> Tree {
       var cgroups: [Cgroup] = []
-      var stack: [(path: String, inherited: NodeSet)] = [("/", allMems)]
-      while let (path, inherited) = stack.popLast() {
-        let directory = path == "/" ? mount : mount + path
+      CgroupTree.walk(mount: mount, rootMems: allMems) { path, directory, effective in
         let mems = Fence.readMems(directory + "/cpuset.mems")
-        var effective = inherited
-        if let read = Fence.readMems(directory + "/cpuset.mems.effective"), !read.isEmpty { effective = read }
         let control = FileSystem.readIfPresent(directory + "/cgroup.subtree_control") ?? ""
         let cpuset = control.split(whereSeparator: { $0 == " " || $0 == "\n" }).contains("cpuset")
-        let pids = FenceCheck.processes(directory + "/cgroup.procs", root: false, proc: proc)
-        cgroups.append(Cgroup(path: path, mems: mems, effective: effective, cpusetForChildren: cpuset, pids: pids))
-        for child in FenceCheck.subdirectories(directory).reversed() {
-          stack.append((path == "/" ? "/" + child : path + "/" + child, effective))
-        }
+        let pids = CgroupTree.processes(directory, proc: proc)
+        cgroups.append(Cgroup(path: path.path, mems: mems, effective: effective, cpusetForChildren: cpuset, pids: pids))
       }
       return Tree(cgroups)
     }
   }
 
   /// `/a/b` → `/a`; `/a` → `/`.
-  static func parent(of path: String) -> String {
-    guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
-    return String(path[..<slash])
-  }
+  static func parent(of path: String) -> String { CgroupPath(path).parent.path }
 
   /// Every proper ancestor of a path except the root, nearest last: `/a/b/c` → `/a`, `/a/b`.
-  static func ancestors(of path: String) -> [String] {
-    var result: [String] = []
-    var current = parent(of: path)
-    while current != "/" {
-      result.insert(current, at: 0)
-      current = parent(of: current)
-    }
-    return result
-  }
+  static func ancestors(of path: String) -> [String] { CgroupPath(path).ancestors.map(\.path) }
 
   /// One change `apply` makes, in the order it makes them.
   enum Change: Equatable, Sendable {
@@ -510,8 +490,8 @@ extension Fence {
       if let problem = Registry.cgroupProblem(relative) {
         throw .usage("\(node.source ?? "the registry"): \(problem)")
       }
-      let path = FenceCheck.cgroupPath(relative)
-      if FenceCheck.within(path, generalCgroup) {
+      let path = CgroupPath(relative: relative).path
+      if CgroupPath(path).isWithin(CgroupPath(generalCgroup)) {
         throw .usage("\(node.source ?? "the registry"): Cgroup=\(relative) is where 'fence apply' puts general processes; choose another opt-in cgroup, e.g. privnuma.slice/\(node.label)")
       }
       guard rootMems.contains(node.id) else {
@@ -599,7 +579,7 @@ extension Fence {
   }
 
   /// Carries out one change under the cgroup mount.
-  static func execute(_ change: Change, mount: String) -> Outcome {
+  static func execute(_ change: Change, mount: String, writer: CgroupWriter = CgroupFS()) -> Outcome {
     let path = change.cgroup
     // Defense in depth: every path comes from the tree as read or from the validated
     // registry, but nothing is written outside the mount whatever happens.
@@ -607,42 +587,33 @@ extension Fence {
       return .failed(.refused("refusing to write under cgroup '\(path)': it is not a plain path under \(mount)"))
     }
     let directory = path == "/" ? mount : mount + path
-    if case .create = change {
-      if mkdir(directory, 0o755) != 0 && Errno.current.rawValue != EEXIST {
-        return .failed(.system("cannot create cgroup \(path): mkdir \(directory) failed with \(Errno.current)"))
-      }
-    }
-    guard case .success(let status) = FileSystem.status(directory), status.isDirectory else {
-      return .failed(.refused("refusing to write under \(directory): it is not a directory (or is a symbolic link)"))
+    if case .create = change, case .failure(let error) = writer.create(directory) {
+      return .failed(.system("cannot create cgroup \(path): mkdir \(directory) failed with \(error)"))
     }
     switch change {
     case .create:
       return .done
     case .enableCpuset:
       let file = directory + "/cgroup.subtree_control"
-      if case .failure(let error) = FileSystem.write("+cpuset\n", to: file) {
-        let hint =
-          error == .noSuchFile || error == .invalidArgument
-          ? "cpuset must be listed in its cgroup.controllers (enabled in its parent first)"
-          : error.rawValue == EBUSY
-            ? "the cgroup holds processes while a domain controller is enabled for its children; move them to a child cgroup first"
-            : "check that this is a cgroup v2 mount and privnuma runs as root"
+      if case .failure(let error) = writer.enableCpuset(directory) {
+        if error == .notDirectory { return notADirectory(directory) }
+        let hint = Advice.text(.enableCpuset, error)
         return .failed(.system("cannot enable the cpuset controller for the children of \(path): writing +cpuset to \(file) failed with \(error); \(hint)"))
       }
       return .done
     case .setMems(_, _, let mems):
       let file = directory + "/cpuset.mems"
-      if case .failure(let error) = FileSystem.write(mems.listDescription + "\n", to: file) {
-        let hint =
-          error == .invalidArgument
-          ? "a node in \(mems) may have no memory or be offline"
-          : "check that the cpuset controller is enabled for \(parent(of: path))'s children"
+      if case .failure(let error) = writer.setMems(directory, mems) {
+        if error == .notDirectory { return notADirectory(directory) }
+        let hint = Advice.text(.setMems, error, ["mems": "\(mems)", "parent": parent(of: path)])
         return .failed(.system("cannot set cpuset.mems of \(path) to \(mems): writing \(file) failed with \(error); \(hint)"))
       }
       return .done
     case .move(let pid, let command, let from, _):
-      if case .failure(let error) = FileSystem.write(String(pid) + "\n", to: directory + "/cgroup.procs") {
+      if case .failure(let error) = writer.move(pid, to: directory) {
         switch error {
+        case .notDirectory:
+          return notADirectory(directory)
         case .noSuchProcess:
           return .skipped("pid \(pid) (\(command)) exited before it was moved")
         case .invalidArgument:
@@ -653,6 +624,10 @@ extension Fence {
       }
       return .done
     }
+  }
+
+  static func notADirectory(_ directory: String) -> Outcome {
+    .failed(.refused("refusing to write under \(directory): it is not a directory (or is a symbolic link)"))
   }
 
   // MARK: - apply
@@ -669,17 +644,17 @@ extension Fence {
         for other in machine.registryErrors.dropFirst() { Diagnostics.error("\(other)") }
         return .failure(.usage("\(error); 'fence apply' changes nothing until every registry file reads cleanly"))
       }
-      return applying(machine, dryRun: dryRun)
+      return applying(machine, dryRun: dryRun, writer: environment.cgroups)
     }
   }
 
-  static func applying(_ machine: Machine, dryRun: Bool) -> Result<Int32, Failure> {
+  static func applying(_ machine: Machine, dryRun: Bool, writer: CgroupWriter) -> Result<Int32, Failure> {
     let roots = machine.roots
     if !machine.privateNodes.contains(where: { $0.backend == .cpuset }) {
       Diagnostics.output("no private node has backend cpuset (Cgroup= in the registry): nothing to fence\n")
       return .success(0)
     }
-    if let problem = mountProblem(roots.cgroup, strict: !dryRun) { return .failure(.system(problem)) }
+    if let problem = mountProblem(roots.cgroup, strict: !dryRun, writer: writer) { return .failure(.system(problem)) }
     let allMems = machine.topology.withMemory.intersection(machine.topology.online)
     var made = 0
     var notes: [String] = []
@@ -708,7 +683,7 @@ extension Fence {
         return .success(0)
       }
       for change in plan.changes {
-        switch execute(change, mount: roots.cgroup) {
+        switch execute(change, mount: roots.cgroup, writer: writer) {
         case .done:
           made += 1
           Diagnostics.output(change.describe(planned: false, new: plan.changes.contains(.create(change.cgroup))) + "\n")
@@ -750,19 +725,16 @@ extension Fence {
   /// Why `path` is not a cgroup v2 mount privnuma may change, or nil. `strict` asks the
   /// file system itself (statfs); otherwise `cgroup.controllers` is enough (dry runs over
   /// copies of a tree).
-  static func mountProblem(_ path: String, strict: Bool) -> String? {
+  static func mountProblem(_ path: String, strict: Bool, writer: CgroupWriter) -> String? {
     guard FileSystem.exists(path + "/cgroup.controllers") else {
       return "\(path) is not a cgroup v2 mount (no cgroup.controllers); mount cgroup2 there (mount -t cgroup2 none \(path))"
     }
     guard strict else { return nil }
-    let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if descriptor < 0 { return "cannot open \(path): \(Errno.current)" }
-    defer { close(descriptor) }
-    let type = CPrivNUMA_fs_type(descriptor)
-    if type < 0 { return "cannot check \(path): fstatfs failed with \(Errno.current)" }
-    if type != Cgroups.cgroup2Magic {
+    switch writer.isCgroup2(path) {
+    case .failure(let error): return "cannot check \(path): fstatfs failed with \(error)"
+    case .success(true): return nil
+    case .success(false):
       return "\(path) is not a cgroup v2 file system; mount cgroup2 there (mount -t cgroup2 none \(path))"
     }
-    return nil
   }
 }

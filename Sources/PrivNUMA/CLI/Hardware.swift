@@ -108,3 +108,29 @@ enum Listing {
     ])
   }
 }
+
+extension Command {
+  static let hardware = Command(
+    name: "hardware", summary: "nodes, CPUs, memory, distances; private nodes marked",
+    synopsis: "", about: "Nodes, their CPUs, memory size and free, distances and weighted-interleave weights, in the layout of numactl --hardware; private nodes marked with label, backend and capabilities. Also: privnuma -H.",
+    options: common, operands: .none, examples: ["privnuma hardware", "privnuma hardware --json"],
+    manual: #"""
+      Nodes, their CPUs, memory size and free memory, the distance table and weighted-interleave
+      weights, in the layout of
+      .BR "numactl \-\-hardware" ,
+      so scripts that parse numactl keep working.
+      Private nodes get a line with label, backend and capabilities; disagreements between the
+      registry and the kernel are printed as warnings.
+      """#,
+    run: Hardware.run)
+}
+
+enum Hardware {
+  static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    environment.machine(registry: options.value(.registry)).map { machine in
+      let report = HardwareReport(machine: machine)
+      Diagnostics.output(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
+      return 0
+    }
+  }
+}

@@ -1,4 +1,3 @@
-import CPrivNUMA
 import Glibc
 
 /// Carries out a plan: cgroup, privilege drop, CPU affinity, memory policy, verification,
@@ -6,10 +5,23 @@ import Glibc
 public struct Launcher {
   public var kernel: Kernel
   public var privilege: Privilege
+  public var cgroups: CgroupWriter
+  public var credentials: Credentials
 
-  public init(kernel: Kernel, privilege: Privilege) {
+  public init(
+    kernel: Kernel, privilege: Privilege, cgroups: CgroupWriter = CgroupFS(), credentials: Credentials = ProcessCredentials()
+  ) {
     self.kernel = kernel
     self.privilege = privilege
+    self.cgroups = cgroups
+    self.credentials = credentials
+  }
+
+  /// The launcher of this environment: its kernel, rights and cgroup tree.
+  init(_ environment: Environment) {
+    self.init(
+      kernel: environment.kernel, privilege: environment.privilege, cgroups: environment.cgroups,
+      credentials: environment.credentials)
   }
 
   /// Applies the plan and execs; returns only with the reason the command did not run.
@@ -23,8 +35,8 @@ public struct Launcher {
   /// Also what `privnuma -m 0 --show` does to itself before showing, as numactl does.
   public func prepare(_ plan: LaunchPlan) -> Failure? {
     if let failure = plan.failure { return failure }
-    if let cgroup = plan.cgroup, let failure = Cgroups.join(cgroup) { return failure }
-    if privilege.elevated, let failure = Privileges.dropAll() { return failure }
+    if let cgroup = plan.cgroup, let failure = cgroups.join(cgroup) { return failure }
+    if privilege.elevated, let failure = credentials.dropAll() { return failure }
     if let cpus = plan.cpus, case .failure(let error) = kernel.setAffinity(cpus) {
       return .system("cannot bind to CPUs \(cpus): sched_setaffinity failed with \(error)")
     }
@@ -37,7 +49,7 @@ public struct Launcher {
   func apply(_ policy: MemoryPolicy, option: String?) -> Failure? {
     let spelled = "--" + (option ?? policy.mode.name)
     if case .failure(let error) = kernel.setMemoryPolicy(policy) {
-      return .system("\(spelled): set_mempolicy(\(Launcher.describe(policy))) failed with \(error): \(Launcher.explain(error, policy))")
+      return .system("\(spelled): set_mempolicy(\(Launcher.describe(policy))) failed with \(error): \(Advice.text(policy.flags.contains(.numaBalancing) ? .setMempolicyBalancing : .setMempolicy, error))")
     }
     // The kernel trims nodes outside the cpuset without a word: read the policy back.
     switch kernel.memoryPolicy() {
@@ -59,23 +71,6 @@ public struct Launcher {
   public static func describe(_ policy: MemoryPolicy) -> String {
     let mode = ([policy.mode.constantName] + policy.flags.constantNames).joined(separator: "|")
     return policy.mode.takesNodes ? "\(mode), nodes \(policy.nodes)" : mode
-  }
-
-  /// What an errno from set_mempolicy most likely means here.
-  static func explain(_ error: Errno, _ policy: MemoryPolicy) -> String {
-    switch error {
-    case .invalidArgument:
-      if policy.flags.contains(.numaBalancing) {
-        return "this kernel does not accept --balancing with this policy; use it with --membind"
-      }
-      return "a node may have no memory, be outside the cpuset, or be a private node that does not allow memory policies; see 'privnuma explain'"
-    case .notImplemented:
-      return "this kernel was built without NUMA support"
-    case .notPermitted, .accessDenied:
-      return "the kernel denied it to this process"
-    default:
-      return "the kernel refused it"
-    }
   }
 
   static func execFailure(_ command: String, _ error: Errno) -> Failure {

@@ -66,7 +66,7 @@ enum Migrate {
     guard let to = toNodes.first else {
       return .failure(.usage("'privnuma migrate \(operand)' needs --to NODES, the destination"))
     }
-    return Processes.parsePID(operand, command: "migrate").map { pid in
+    return Command.parsePID(operand, command: "migrate").map { pid in
       Request(
         pid: pid, to: to, from: fromNodes.first, allowUnfenced: options.has(.allowUnfenced), json: options.has(.json),
         registry: options.value(.registry))
@@ -88,11 +88,11 @@ enum Migrate {
         let proc = machine.roots.proc
         let result = plan.execute(
           kernel: environment.kernel,
-          privileged: { body in Privileges.with(.sysNice, body) },
+          privileged: { body in environment.credentials.with(.sysNice, body) },
           after: { Processes.usage(proc: proc, pid: plan.pid) })
         return result.map { outcome in
           for warning in plan.warnings + outcome.warnings { Diagnostics.warning(warning) }
-          Queries.emit(outcome.text, json: outcome.json, asJSON: request.json, machine: machine)
+          Diagnostics.output(outcome.text, json: outcome.json, asJSON: request.json, machine: machine)
           return 0
         }
       }
@@ -218,8 +218,8 @@ struct MigrationPlanner {
     case .kernel:
       break
     case .cpuset:
-      let path = FenceCheck.cgroupPath(node.cgroup ?? "")
-      if !(cgroup.map { FenceCheck.within($0, path) } ?? false) {
+      let path = CgroupPath(relative: node.cgroup ?? "")
+      if !(cgroup.map { CgroupPath($0).isWithin(path) } ?? false) {
         return .refused("\(name) is fenced by the opt-in cgroup \(path), and process \(plan.pid) is not in it (it is in \(cgroup ?? "an unknown cgroup")); start it with 'privnuma' on that node, or move it into \(path) first")
       }
     case .none:
@@ -258,39 +258,22 @@ struct MigrationPlan {
     }
     let call = { kernel.migratePages(pid: pid, from: from, to: to) }
     switch crossUser ? privileged(call) : call() {
-    case .failure(let error): return .failure(explain(error))
+    case .failure(let error): return .failure(failure(error))
     case .success(let notMoved): outcome.notMoved = UInt64(max(notMoved, 0))
     }
     switch after() {
     case .success(let usage): outcome.after = usage
     case .failure(let error):
-      outcome.warnings.append("cannot read the pages of process \(pid) after the move: \(Processes.explain(error, pid: pid))")
+      outcome.warnings.append("cannot read the pages of process \(pid) after the move: \(Advice.text(.readNumaMaps, error, ["pid": String(pid)]))")
     }
     return .success(outcome)
   }
 
-  /// What an errno from migrate_pages means here.
-  func explain(_ error: Errno) -> Failure {
-    let call = "migrate_pages(\(pid), from \(from), to \(to)) failed with \(error)"
-    switch error {
-    case .noSuchProcess:
-      return .system("\(call): process \(pid) no longer exists")
-    case .notPermitted:
-      if crossUser {
-        return .system("\(call): process \(pid) belongs to \(owner.displayName); moving another user's pages needs CAP_SYS_NICE: run as root")
-      }
-      return .system("\(call): node \(to) is outside the process's cpuset, which only CAP_SYS_NICE may override; move the process into a cgroup whose cpuset.mems includes it")
-    case .accessDenied:
-      return .system("\(call): node \(to) is outside the process's cpuset; move the process into a cgroup whose cpuset.mems includes it")
-    case .invalidArgument:
-      return .system("\(call): the kernel refused the node masks: node \(to) may be outside the process's cpuset, have no memory, or be a private node without migration support")
-    case .noDevice:
-      return .system("\(call): a node of \(from) or \(to) has no migration support (a private node whose driver does not allow it); its pages cannot be moved")
-    case .notImplemented:
-      return .system("\(call): this kernel was built without NUMA migration support")
-    default:
-      return .system("\(call): the kernel refused it")
-    }
+  /// A failed migrate_pages, with what its errno means here.
+  func failure(_ error: Errno) -> Failure {
+    let values = ["pid": String(pid), "from": "\(from)", "to": "\(to)", "owner": owner.displayName]
+    let advice = Advice.text(crossUser ? .migratePagesOfAnotherUser : .migratePages, error, values)
+    return .system("migrate_pages(\(pid), from \(from), to \(to)) failed with \(error): \(advice)")
   }
 }
 
@@ -323,7 +306,7 @@ struct MigrationOutcome {
       let mark = plan.to.contains(node) ? " (to)" : plan.from.contains(node) ? " (from)" : ""
       table.append([String(node) + mark, String(pages(plan.before, node)), String(pages(after, node))])
     }
-    out += StatReport.layout(table, leftColumns: 1)
+    out += Table.layout(table, leftColumns: 1)
     out += "moved \(moved) pages (\(Format.bytes(moved * pageSize))); \(notMoved) could not be moved"
     if remaining > 0 { out += "; \(remaining) remain on the source nodes" }
     return out + "\n"

@@ -246,28 +246,6 @@ public let launchOptions: [OptionSpec] = [
     """#),
 ]
 
-/// What a launch asks for, before anything is resolved against the machine.
-public struct LaunchRequest: Equatable, Sendable {
-  /// The memory policy and the option that asked for it (for messages).
-  public var mode: PolicyMode?
-  public var policyOption: String?
-  public var nodes: String?
-  public var cpuNodes: String?
-  public var cpus: String?
-  public var balancing = false
-  public var staticNodes = false
-  public var relativeNodes = false
-  public var ignoreCpuset = false
-  public var allowUnfenced = false
-  public var quiet = false
-  public var registry: String?
-  /// Set when the options ask for a query (`-s`, `-H`, `--help`, `--version`) rather than a launch.
-  public var query: OptionSpec.Key?
-  public var command: [String] = []
-
-  public init() {}
-}
-
 /// Options as given, and the words after them.
 public struct Scanned {
   public var options: [ParsedOption]

@@ -97,3 +97,40 @@ public struct ShowReport {
     ])
   }
 }
+
+extension Command {
+  static let show = Command(
+    name: "show", summary: "this process's policy and CPU binding",
+    synopsis: "", about: "This process's memory policy and CPU binding, in numactl's layout, with a line for each private node and whether you may use it. Run by privnuma, it shows what the launch applied. Also: privnuma -s.",
+    options: common, operands: .none, examples: ["privnuma show", "privnuma -m 0 privnuma show"],
+    manual: #"""
+      This process's policy and CPU binding in numactl's layout
+      .RB ( "policy:" ,
+      .BR "preferred node:" ,
+      .BR "physcpubind:" ,
+      .BR "cpubind:" ,
+      .BR "nodebind:" ,
+      .BR "membind:" ,
+      .BR "preferred:" ),
+      without numactl's glitches (a broken
+      .B local
+      line, mode flags shown as an unknown policy), plus a line for each private node and
+      whether the caller may use it.
+      Launched by privnuma
+      .RB ( "privnuma \-m 0 privnuma show" ),
+      it shows what the launch applied.
+      """#,
+    run: Show.run)
+}
+
+enum Show {
+  static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    environment.machine(registry: options.value(.registry)).flatMap { machine in
+      ShowReport.read(machine: machine, kernel: environment.kernel, identity: environment.identity, names: environment.names)
+        .map { report in
+          Diagnostics.output(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
+          return 0
+        }
+    }
+  }
+}

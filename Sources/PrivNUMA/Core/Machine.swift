@@ -5,8 +5,6 @@ public struct Machine: Sendable {
   public let topology: Topology
   /// Private nodes by id, in id order.
   public let privateNodes: [PrivateNode]
-  /// Set when the process runs with privilege and environment overrides were ignored.
-  public var ignoredOverrides: [String] = []
   /// Registry files with errors: each command goes on without the nodes they mention.
   public var registryErrors: [Registry.FileError] = []
   /// The registry directory does not exist.

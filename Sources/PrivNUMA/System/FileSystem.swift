@@ -83,6 +83,12 @@ enum FileSystem {
     return .success(Status(owner: info.st_uid, group: info.st_gid, mode: info.st_mode))
   }
 
+  /// A real directory (not a symbolic link to one).
+  static func isDirectory(_ path: String) -> Bool {
+    if case .success(let status) = status(path) { return status.isDirectory }
+    return false
+  }
+
   /// Writes `text` to an existing file (sysfs and cgroup control files).
   static func write(_ text: String, to path: String) -> Result<Void, Errno> {
     let fd = retryingOnInterrupt { open(path, O_WRONLY | O_CLOEXEC) }

@@ -8,17 +8,25 @@ public struct Environment {
   public var identity: Identity
   public var names: NameService
   public var kernel: Kernel
+  /// The privileged half: ids and capabilities, and the writes into the cgroup tree.
+  public var credentials: Credentials
+  public var cgroups: CgroupWriter
   /// Overrides that were set but ignored because privnuma runs with privilege.
   public var ignoredOverrides: [String] = []
 
   public static let overrideVariables = ["PRIVNUMA_SYSFS", "PRIVNUMA_PROC", "PRIVNUMA_CGROUP", "PRIVNUMA_REGISTRY"]
 
-  public init(roots: Roots, privilege: Privilege, identity: Identity, names: NameService, kernel: Kernel) {
+  public init(
+    roots: Roots, privilege: Privilege, identity: Identity, names: NameService, kernel: Kernel,
+    credentials: Credentials = ProcessCredentials(), cgroups: CgroupWriter? = nil
+  ) {
     self.roots = roots
     self.privilege = privilege
     self.identity = identity
     self.names = names
     self.kernel = kernel
+    self.credentials = credentials
+    self.cgroups = cgroups ?? CgroupFS(credentials: credentials)
   }
 
   /// The real process environment.

@@ -90,3 +90,31 @@ struct NodesListing {
     ])
   }
 }
+
+extension Command {
+  static let nodes = Command(
+    name: "nodes", summary: "the private nodes and whether you may use them",
+    synopsis: "", about: "The private nodes: id, label, kind, backend (kernel, cpuset, none), whether a policy may name them, capabilities, size, free memory, MinFree reserve, and whether you may use each and why.",
+    options: common, operands: .none, examples: ["privnuma nodes", "privnuma nodes --json"],
+    manual: #"""
+      The private nodes: id, label, kind, backend, whether a policy may name them
+      .RB ( BINDABLE ),
+      capabilities, size, free memory, the
+      .B MinFree=
+      reserve, and for the caller whether each may be used, and why.
+      """#,
+    run: Nodes.run)
+}
+
+enum Nodes {
+  static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    environment.machine(registry: options.value(.registry)).map { machine in
+      let listing = NodesListing(machine: machine, identity: environment.identity, names: environment.names)
+      let errors = machine.registryErrors
+      Diagnostics.output(options.has(.json) ? listing.json.adding(registryErrors: errors).rendered() + "\n" : listing.text)
+      // The listing still shows the other nodes; the broken files are errors here (exit 2).
+      for error in errors { Diagnostics.error("\(error)") }
+      return errors.isEmpty ? 0 : 2
+    }
+  }
+}

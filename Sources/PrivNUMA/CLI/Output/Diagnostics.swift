@@ -1,34 +1,5 @@
 import Glibc
 
-/// Why privnuma stopped, with the exit status DESIGN §5 gives each kind of failure.
-public struct Failure: Error, Equatable, CustomStringConvertible {
-  public enum Kind: Int32, Sendable {
-    /// The kernel or the system refused.
-    case system = 1
-    /// The user asked for something malformed or impossible.
-    case usage = 2
-    /// The private-node rules refused.
-    case refused = 3
-    case notExecutable = 126
-    case notFound = 127
-  }
-
-  public var kind: Kind
-  public var message: String
-
-  public init(_ kind: Kind, _ message: String) {
-    self.kind = kind
-    self.message = message
-  }
-
-  public static func usage(_ message: String) -> Failure { Failure(.usage, message) }
-  public static func system(_ message: String) -> Failure { Failure(.system, message) }
-  public static func refused(_ message: String) -> Failure { Failure(.refused, message) }
-
-  public var exitCode: Int32 { kind.rawValue }
-  public var description: String { message }
-}
-
 /// The one place privnuma talks to stderr and stdout.
 ///
 /// Text carries data other users choose (process names from /proc, registry values, paths),
@@ -55,6 +26,15 @@ public enum Diagnostics {
 
   public static func output(_ text: String) {
     writeAll(1, text)
+  }
+
+  /// A command's report: its text, or with `--json` its JSON document. With `machine`, the
+  /// registry's broken files first as warnings, and in JSON as `registry_errors`, so a query
+  /// goes on while a file is being fixed.
+  static func output(_ text: String, json: JSON, asJSON: Bool, machine: Machine? = nil) {
+    let errors = machine?.registryErrors ?? []
+    registryWarnings(errors)
+    output(asJSON ? json.adding(registryErrors: errors).rendered() + "\n" : text)
   }
 
   /// C0 controls other than newline and tab, DEL, and the C1 controls (U+0080-U+009F,

@@ -1,124 +1,3 @@
-import Glibc
-
-/// Reading processes under the proc root: which exist, their numa_maps, who they are.
-enum Processes {
-  /// PIDs under the proc root (its numeric directories), ascending.
-  static func pids(proc: String) -> Result<[Int32], Errno> {
-    guard let dir = opendir(proc) else { return .failure(.current) }
-    defer { closedir(dir) }
-    var pids: [Int32] = []
-    while let entry = readdir(dir) {
-      let pid: Int32? = withUnsafePointer(to: entry.pointee.d_name) {
-        $0.withMemoryRebound(to: UInt8.self, capacity: 256) { name in
-          var value: Int32 = 0
-          var index = 0
-          while name[index] != 0 {
-            let byte = name[index]
-            guard byte >= 0x30, byte <= 0x39, index < 9 else { return nil }
-            value = value * 10 + Int32(byte - 0x30)
-            index += 1
-          }
-          return index > 0 ? value : nil
-        }
-      }
-      if let pid { pids.append(pid) }
-    }
-    return .success(pids.sorted())
-  }
-
-  static func path(_ proc: String, _ pid: Int32, _ file: String) -> String {
-    proc + "/" + String(pid) + "/" + file
-  }
-
-  /// The raw `numa_maps` of a process.
-  static func numaMapsBytes(proc: String, pid: Int32) -> Result<[UInt8], Errno> {
-    FileSystem.readBytes(path(proc, pid, "numa_maps"))
-  }
-
-  static func usage(proc: String, pid: Int32) -> Result<MemoryUsage, Errno> {
-    numaMapsBytes(proc: proc, pid: pid).map { MemoryUsage(NumaMaps.parse($0)) }
-  }
-
-  /// Whether a read failed because the process is gone (it exited between listing and reading).
-  static func vanished(_ error: Errno) -> Bool { error == .noSuchFile || error == .noSuchProcess }
-
-  /// PF_KTHREAD in the flags field of /proc/PID/stat: kernel threads have no user memory and
-  /// always live in the root cgroup.
-  static func isKernelThread(proc: String, pid: Int32) -> Bool {
-    guard let bytes = FileSystem.bytesIfPresent(path(proc, pid, "stat")) else { return false }
-    // The command sits in parentheses and may hold spaces: count fields after the last ')'.
-    guard let close = bytes.lastIndex(of: 0x29) else { return false }
-    var field = 2
-    var index = close + 1
-    var value: UInt64 = 0
-    while index < bytes.count {
-      let byte = bytes[index]
-      if byte == 0x20 {
-        if field == 9 { break }
-        field += 1
-        value = 0
-      } else if field == 9, byte >= 0x30, byte <= 0x39 {
-        value = value * 10 + UInt64(byte - 0x30)
-      }
-      index += 1
-    }
-    return field == 9 && value & 0x0020_0000 != 0
-  }
-
-  /// What a listing shows about a process besides its memory.
-  struct Info: Sendable, Equatable {
-    var command: String
-    var uid: UInt32?
-  }
-
-  static func info(proc: String, pid: Int32) -> Info {
-    if case .success(let status) = ProcessStatus.read(proc: proc, pid: pid) {
-      return Info(command: status.name, uid: status.uid)
-    }
-    var command = FileSystem.readIfPresent(path(proc, pid, "comm")) ?? "?"
-    while command.hasSuffix("\n") { command.removeLast() }
-    return Info(command: command, uid: nil)
-  }
-
-  /// Why a process's numa_maps could not be read, in words for an administrator.
-  static func explain(_ error: Errno, pid: Int32) -> String {
-    switch error {
-    case .noSuchFile, .noSuchProcess:
-      return "no process \(pid)"
-    case .accessDenied, .notPermitted:
-      return "process \(pid): permission denied reading its numa_maps (it belongs to another user; run as root or as its owner)"
-    default:
-      return "process \(pid): cannot read its numa_maps: \(error)"
-    }
-  }
-
-  /// Parses a PID operand: decimal, positive.
-  static func parsePID(_ text: String, command: String) -> Result<Int32, Failure> {
-    guard !text.isEmpty, text.count <= 9, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-      let pid = Int32(text), pid > 0
-    else {
-      return .failure(.usage("'\(text)' is not a process id; 'privnuma \(command)' takes decimal PIDs"))
-    }
-    return .success(pid)
-  }
-
-  /// User names by uid for listings, from the passwd file, read once into `cache`.
-  /// Not through NSS: the statically linked executable crashes loading NSS modules
-  /// (getpwuid of a uid missing from the files database ends in libnss_systemd), and a
-  /// listing needs a name only for display; the uid is always shown as well.
-  static func userName(_ uid: UInt32?, cache: inout [UInt32: String], passwd: String = "/etc/passwd") -> String? {
-    guard let uid else { return nil }
-    if cache.isEmpty {
-      cache[UInt32.max] = ""  // marks the file as read, even when it names nobody
-      for fields in Accounts.lines(passwd) {
-        guard fields.count >= 3, let id = UInt32(fields[2]), cache[id] == nil else { continue }
-        cache[id] = fields[0]
-      }
-    }
-    return cache[uid]
-  }
-}
-
 /// `privnuma stat [PID...]`: pages per node of processes, from /proc/PID/numa_maps.
 ///
 /// With PIDs: those processes. Without: every process that has pages on a private node (the
@@ -167,20 +46,20 @@ extension Command {
       .I PID
       could not be read.
       """#,
-    run: Inspect.stat)
+    run: Stat.run)
 }
 
-enum Inspect {
-  static func stat(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+enum Stat {
+  static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
     var pids: [Int32] = []
     for operand in options.operands {
-      switch Processes.parsePID(operand, command: "stat") {
+      switch Command.parsePID(operand, command: "stat") {
       case .success(let pid): pids.append(pid)
       case .failure(let failure): return .failure(failure)
       }
     }
     // Reading numa_maps needs no privilege: read with the caller's own rights.
-    if environment.privilege.elevated, let failure = Privileges.dropAll() { return .failure(failure) }
+    if environment.privilege.elevated, let failure = environment.credentials.dropAll() { return .failure(failure) }
     return environment.machine(registry: options.value(.registry)).flatMap { machine in
       let report: StatReport
       if pids.isEmpty {
@@ -191,7 +70,7 @@ enum Inspect {
       } else {
         report = StatReport(machine: machine, pids: pids)
       }
-      Queries.emit(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
+      Diagnostics.output(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
       for error in report.errors { Diagnostics.error(error.message) }
       return .success(report.errors.isEmpty ? 0 : 1)
     }
@@ -233,7 +112,7 @@ struct StatReport {
     for pid in pids {
       switch Processes.usage(proc: proc, pid: pid) {
       case .failure(let error):
-        errors.append(ProcessError(pid: pid, message: Processes.explain(error, pid: pid)))
+        errors.append(ProcessError(pid: pid, message: Advice.text(.readNumaMaps, error, ["pid": String(pid)])))
       case .success(let usage):
         let info = Processes.info(proc: proc, pid: pid)
         rows.append(Row(pid: pid, info: info, user: Processes.userName(info.uid, cache: &users), usage: usage))
@@ -310,9 +189,9 @@ struct StatReport {
         ("Anon", { $0.anon }), ("File", { $0.file }), ("Total", { $0.total }), ("(hugetlb)", { $0.huge }),
       ]
       for (name, value) in parts {
-        table.append([name] + columns.map { StatReport.mib(value(row.usage.memory(on: $0))) } + [StatReport.mib(value(row.usage.total))])
+        table.append([name] + columns.map { Format.mib(value(row.usage.memory(on: $0))) } + [Format.mib(value(row.usage.total))])
       }
-      out += StatReport.layout(table, leftColumns: 1)
+      out += Table.layout(table, leftColumns: 1)
     } else if !rows.isEmpty {
       out += summary == nil
         ? "Per-node process memory in MiB\n"
@@ -325,15 +204,15 @@ struct StatReport {
         for (index, node) in columns.enumerated() {
           let bytes = row.usage.memory(on: node).total
           sums[index] += bytes
-          cells.append(StatReport.mib(bytes))
+          cells.append(Format.mib(bytes))
         }
         grand += row.usage.total.total
-        table.append(cells + [StatReport.mib(row.usage.total.total)])
+        table.append(cells + [Format.mib(row.usage.total.total)])
       }
       if rows.count > 1 {
-        table.append(["Total", ""] + sums.map(StatReport.mib) + [StatReport.mib(grand)])
+        table.append(["Total", ""] + sums.map(Format.mib) + [Format.mib(grand)])
       }
-      out += StatReport.layout(table, leftColumns: 2)
+      out += Table.layout(table, leftColumns: 2)
     } else if summary != nil {
       out += "no process has pages on a private node\n"
     }
@@ -349,30 +228,6 @@ struct StatReport {
         let entry = summary.nodes[node.id] ?? (0, 0)
         out += "node \(node.id) (\(node.label)): \(entry.processes) process\(entry.processes == 1 ? "" : "es"), \(entry.pages) pages (\(Format.bytes(entry.pages * pageSize)))\n"
       }
-    }
-    return out
-  }
-
-  /// MiB with two decimals, as numastat prints them.
-  static func mib(_ bytes: UInt64) -> String {
-    let hundredths = (bytes * 100 + (1 << 19)) >> 20
-    let fraction = hundredths % 100
-    return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + String(fraction)
-  }
-
-  /// Columns padded to their widest cell: the first `leftColumns` flush left, the rest right.
-  static func layout(_ table: [[String]], leftColumns: Int) -> String {
-    var widths = [Int](repeating: 0, count: table.map(\.count).max() ?? 0)
-    for line in table { for (index, cell) in line.enumerated() { widths[index] = max(widths[index], cell.count) } }
-    var out = ""
-    for line in table {
-      var cells: [String] = []
-      for (index, cell) in line.enumerated() {
-        cells.append(index < leftColumns ? Format.padRight(cell, widths[index]) : Format.pad(cell, widths[index]))
-      }
-      var text = cells.joined(separator: "  ")
-      while text.hasSuffix(" ") { text.removeLast() }
-      out += text + "\n"
     }
     return out
   }

@@ -1,0 +1,65 @@
+/// The launch, privnuma's default command and its hot path: parse (the hand-written parser
+/// of Options.swift) → plan (Core's Planner) → place, drop, apply, verify, exec (Launcher).
+extension CLI {
+  static func launch(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
+    let request: LaunchRequest
+    do { request = try OptionParser.launchRequest(args) } catch { return .failure(error) }
+    if let query = request.query { return runQueryOption(query, request, environment) }
+    environment.reportIgnoredOverrides()
+    let plan: LaunchPlan
+    do { plan = try Launch.makePlan(request, environment, explaining: false) } catch { return .failure(error) }
+    Diagnostics.registryWarnings(plan.registryErrors)
+    if !request.quiet {
+      for warning in plan.warnings { Diagnostics.warning(warning) }
+      for advice in plan.advice { Diagnostics.warning(advice) }
+    }
+    let launcher = Launcher(environment)
+    return .failure(launcher.launch(plan))
+  }
+
+  /// `-s`, `-H`, `--help`, `--version` given as options.
+  static func runQueryOption(_ query: LaunchRequest.Query, _ request: LaunchRequest, _ environment: Environment) -> Result<Int32, Failure> {
+    var rest = ArraySlice(request.command)
+    if let registry = request.registry { rest = ["--registry", registry] + rest }
+    switch query {
+    case .show:
+      if request.mode != nil || request.cpus != nil || request.cpuNodes != nil {
+        // numactl applies options given before --show to itself, then shows the result.
+        do {
+          let plan = try Launch.makePlan(request, environment, explaining: false)
+          let launcher = Launcher(environment)
+          if let failure = launcher.prepare(plan) { return .failure(failure) }
+        } catch { return .failure(error) }
+      }
+      return Command.show.invoke(rest, environment)
+    case .hardware: return Command.hardware.invoke(rest, environment)
+    case .version:
+      Diagnostics.output("privnuma \(version)\n")
+      return .success(0)
+    default:
+      Diagnostics.output(Help.text)
+      return .success(0)
+    }
+  }
+}
+
+/// Building a launch plan from a request: shared by launching and `explain`.
+enum Launch {
+  static func makePlan(_ request: LaunchRequest, _ environment: Environment, explaining: Bool = true) throws(Failure) -> LaunchPlan {
+    let machine = try environment.loadMachine(registry: request.registry)
+    let status = try environment.processStatus()
+    // uname only for the modes that newer kernels added.
+    let needsRelease = explaining || (request.mode.map { $0.minimumKernel > KernelVersion(3, 8) } ?? false)
+    var planner = Planner(
+      machine: machine, identity: environment.identity, names: environment.names, status: status,
+      kernelRelease: needsRelease ? environment.kernel.release : "unknown")
+    planner.explaining = explaining
+    var plan = planner.plan(request)
+    plan.registryErrors = machine.registryErrors
+    return plan
+  }
+
+  static func plan(_ request: LaunchRequest, _ environment: Environment) -> Result<LaunchPlan, Failure> {
+    do { return .success(try makePlan(request, environment)) } catch { return .failure(error) }
+  }
+}
