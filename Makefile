@@ -5,18 +5,27 @@ DESTDIR ?=
 # How `make install` grants the right to join opt-in cgroups: none, setcap or setuid (README).
 PRIVILEGE ?= none
 BIN := .build/release/privnuma
+# privnuma's SPANK plugin for Slurm's node daemons (contrib/slurm, README "Under Slurm").
+SLURM_PLUGIN := .build/slurm/privnuma_spank.so
 # A static executable starts as fast as a C program: the launcher sits in front of every job.
 RELEASE_FLAGS := -c release --product privnuma -Xswiftc -static-executable
 APT_PACKAGES := libcap-dev numactl qemu-system-x86 busybox-static hyperfine cpio gcc \
 	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin daxctl mmdebstrap e2fsprogs \
-	debhelper dpkg-dev lintian xz-utils
+	debhelper dpkg-dev lintian xz-utils libslurm-dev
 
-.PHONY: all build deps test unit-test binary-test vm-test demo bench install uninstall deb fuzz clean mutate
+.PHONY: all build deps test unit-test binary-test vm-test demo bench install uninstall deb fuzz clean mutate slurm-plugin install-slurm-plugin
 
 all: build
 
 build:
 	$(SWIFT) build $(RELEASE_FLAGS)
+
+# Built against Slurm's own spank.h (libslurm-dev); slurmstepd provides the symbols.
+slurm-plugin: $(SLURM_PLUGIN)
+
+$(SLURM_PLUGIN): contrib/slurm/privnuma_spank.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
 
 # Installs the Debian packages the build, the tests and the demo need (root; skipped when present).
 deps:
@@ -31,7 +40,7 @@ deps:
 # placement and fence scenarios again on Debian 12's 6.12 kernel, then the shell-level
 # tests (completions in bash, zsh and fish; make install; make deb and lintian; every
 # command the README documents).
-test: deps build
+test: deps build slurm-plugin
 	$(SWIFT) test
 	Tests/vm/kernels
 	Tests/shell/run
@@ -39,7 +48,7 @@ test: deps build
 unit-test: deps build
 	$(SWIFT) test
 
-vm-test: deps build
+vm-test: deps build slurm-plugin
 	Tests/vm/kernels
 
 # Switches off each safety check in turn in a scratch copy and runs the tests that stand
@@ -82,8 +91,14 @@ install: build
 	  *) echo "PRIVILEGE must be none, setcap or setuid" >&2; exit 2 ;; \
 	esac
 
+# The SPANK plugin, for the node daemons of a Slurm cluster; plugstack.conf names it.
+install-slurm-plugin: slurm-plugin
+	install -d $(DESTDIR)$(PREFIX)/lib/privnuma
+	install -m 0755 $(SLURM_PLUGIN) $(DESTDIR)$(PREFIX)/lib/privnuma/privnuma_spank.so
+
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/privnuma
+	rm -f $(DESTDIR)$(PREFIX)/bin/privnuma $(DESTDIR)$(PREFIX)/lib/privnuma/privnuma_spank.so
+	rmdir $(DESTDIR)$(PREFIX)/lib/privnuma 2>/dev/null || true
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/privnuma.1 $(DESTDIR)$(PREFIX)/share/man/man5/privnuma.conf.5
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/privnuma
 	rm -f $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_privnuma

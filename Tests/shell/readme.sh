@@ -10,8 +10,8 @@
 #                  entry there, or one the session cannot complete, is a failure
 #   <!-- vm -->    needs a machine with several NUMA nodes: each command (without 'sudo'
 #                  and comments) must be run by a README scenario of the VM suite
-#                  (Tests/vm/scenarios*/*readme*.sh, on a 'run ...' line, not in a
-#                  comment), which checks its outcome in the guest
+#                  (Tests/vm/scenarios*/*readme*.sh or Tests/vm/systemd/scenarios/*readme*.sh,
+#                  on a 'run ...' line, not in a comment), which checks its outcome in the guest
 #   <!-- ci -->    a command that .ci/run runs is checked to be there (make test cannot
 #                  run inside itself); the others run here
 #
@@ -178,14 +178,14 @@ for command in "${vm_commands[@]}"; do
     plain=$(printf '%s' "$plain" | sed 's/[[:space:]]*$//')
     # Only a README scenario's 'run' lines count: a comment naming the command, or
     # another scenario that happens to run the same words, is no test of it.
-    found=$(for f in "$ROOT"/Tests/vm/scenarios*/*readme*.sh; do
+    found=$(for f in "$ROOT"/Tests/vm/scenarios*/*readme*.sh "$ROOT"/Tests/vm/systemd/scenarios/*readme*.sh; do
                 [ -e "$f" ] || continue
                 grep -E '^[[:space:]]*run[[:space:]]' "$f" | grep -qF -- "$plain" && { echo "$f"; break; }
             done)
     if [[ -n $found ]]; then
         pass "readme (vm): $plain (${found##*/})"
     else
-        fail "readme (vm): $plain" "no README scenario of the VM suite (Tests/vm/scenarios*/*readme*.sh) runs it on a 'run' line"
+        fail "readme (vm): $plain" "no README scenario of the VM suite (Tests/vm/scenarios*/*readme*.sh, Tests/vm/systemd/scenarios/*readme*.sh) runs it on a 'run' line"
     fi
 done
 

@@ -6,7 +6,8 @@
 /// cgroups, whatever the number of nodes.
 ///
 /// Opted in means, per private node and backend:
-/// * `cpuset`: the process is in the node's opt-in cgroup or below it;
+/// * `cpuset`: the process is in the node's opt-in cgroup or below it, or in a Slurm task
+///   cgroup whose own cpuset.mems privnuma's SPANK plugin gave the node;
 /// * `kernel`: the mapping holding the pages has a memory policy naming the node (numa_maps
 ///   shows each mapping's policy, or the process's when the mapping has none), or the
 ///   process is in the node's opt-in cgroup when the registry gives one;
@@ -162,7 +163,9 @@ struct AuditReport {
       var info: Processes.Info?
       for (index, node) in nodes.enumerated() where holdings[index].bytes > 0 {
         let holding = holdings[index]
-        let inOptIn = optIn[index].map { path in cgroup.map { CgroupPath($0).isWithin(path) } ?? false } ?? false
+        let inOptIn =
+          optIn[index].map { path in cgroup.map { CgroupPath($0).isWithin(path) } ?? false } ?? false
+          || cgroup.map { SlurmStep.grants(node.id, to: $0, cgroupRoot: machine.roots.cgroup) } ?? false
         var bytes = holding.bytes
         var anon = holding.anonBytes
         let reason: String

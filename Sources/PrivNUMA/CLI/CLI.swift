@@ -27,6 +27,7 @@ public enum CLI {
     switch first {
     case "__complete": return Completion.run(rest, environment)
     case "__generate": return Generated.run(rest)
+    case "__slurm-task": return SlurmTask.run(rest)
     default:
       return .failure(.usage("unknown command '\(first)'; to run a program, put options first (privnuma -m 0 \(first)) or use 'privnuma -- \(first)'"))
     }

@@ -60,7 +60,10 @@ public enum FenceCheck {
     }
     var leaks: [FenceLeak] = []
     CgroupTree.walk(mount: roots.cgroup, rootMems: machine.topology.online) { path, directory, mems in
-      let exposed = optIn.filter { mems.contains($0.node) && !path.isWithin($0.path) }
+      let exposed = optIn.filter {
+        mems.contains($0.node) && !path.isWithin($0.path)
+          && !SlurmStep.grants($0.node, to: path.path, cgroupRoot: roots.cgroup)
+      }
       if exposed.isEmpty { return }
       let pids = CgroupTree.processes(directory, proc: roots.proc, withoutKernelThreads: path.isRoot)
       if pids.isEmpty { return }

@@ -9,6 +9,8 @@ public struct Planner {
   public var kernelRelease: String
   /// False on the launch path: passing checks then skip building their explanations.
   public var explaining = true
+  /// The caller's cgroup (`/proc/self/cgroup`), asked only when a cpuset-fenced node is named.
+  public var ownCgroup: () -> String?
 
   public init(machine: Machine, identity: Identity, names: NameService, status: ProcessStatus, kernelRelease: String) {
     self.machine = machine
@@ -16,6 +18,8 @@ public struct Planner {
     self.names = names
     self.status = status
     self.kernelRelease = kernelRelease
+    let proc = machine.roots.proc
+    self.ownCgroup = { ProcessStatus.cgroup(proc: proc) }
   }
 
   public func plan(_ request: LaunchRequest) -> LaunchPlan {
@@ -118,6 +122,7 @@ public struct Planner {
 
   func checkPrivateNodes(_ policy: MemoryPolicy, _ request: LaunchRequest, _ plan: inout LaunchPlan) {
     var cgroups: [(Int, String)] = []
+    var slurmStep: SlurmStep??
     for id in plan.privateNodes {
       guard let node = machine.privateNode(id) else { continue }
       let name = PrivateNodeRules.name(node)
@@ -173,6 +178,11 @@ public struct Planner {
       case .kernel:
         plan.pass("backend \(id)", "kernel: N_MEMORY_PRIVATE keeps it private")
       case .cpuset:
+        if slurmStep == nil { slurmStep = ownCgroup().flatMap(SlurmStep.containing) }
+        if let step = slurmStep ?? nil {
+          checkInSlurmStep(step, id, name, &plan)
+          continue
+        }
         let path = machine.roots.cgroup + "/" + (node.cgroup ?? "")
         cgroups.append((id, path))
         plan.pass("backend \(id)", "cpuset: the launch joins the opt-in cgroup \(node.cgroup ?? "")")
@@ -194,6 +204,19 @@ public struct Planner {
     } else if let path = distinct.first {
       plan.cgroup = path
     }
+  }
+
+  /// Slurm owns a step's cgroups: the launch stays there and uses the node only when the
+  /// task's cpuset grants it (privnuma's SPANK plugin does that for an allowed launch).
+  func checkInSlurmStep(_ step: SlurmStep, _ id: Int, _ name: String, _ plan: inout LaunchPlan) {
+    let cgroup = step.task ?? (step.job + "/" + step.step)
+    if status.memsAllowed.contains(id) {
+      plan.pass("backend \(id)", "cpuset: the Slurm task's cgroup \(cgroup) allows it; the launch stays there")
+      return
+    }
+    plan.fail(
+      "backend \(id)",
+      .system("\(name) is not in this Slurm task's cpuset (cgroup \(cgroup), mems \(status.memsAllowed)), and privnuma never moves a process out of its Slurm step. Make privnuma the step's command (srun privnuma ...) on nodes whose plugstack.conf loads privnuma's SPANK plugin: it grants the node to the task"))
   }
 
   // MARK: - Kernel and cpuset

@@ -3,9 +3,6 @@
 # is in this file.  The guest lacks some tools the README assumes; a small
 # stand-in on PATH does what the tool does to the machine:
 #   sudo         the guest runs as root: runs the command
-#   srun         --ntasks-per-node=N copies of the command with SLURM_LOCALID
-#                0..N-1, as Slurm starts local ranks; each rank's output in
-#                $_T/rank.N, and on stdout prefixed "N: " as srun --label does
 #   systemctl    set-property SLICE AllowedMemoryNodes=LIST: what systemd
 #                writes, the slice's cpuset.mems (a-b.slice is a.slice/a-b.slice),
 #                with the cpuset controller enabled above it
@@ -21,14 +18,12 @@
 #   audit      audit and stat after that
 #   systemd    slices with AllowedMemoryNodes=, the registry's Cgroup= a slice,
 #              systemd-run --scope as alice: prefer:2, pages on node 2
-#   slurm      srun -m 0; two local ranks with rank:2,3 land on nodes 2 and 3
 #
 # cases: readme-registry-directory readme-registry-install readme-registry-nodes
 # cases: readme-fence-dry-run readme-fence-apply readme-fence-status
 # cases: readme-launch-preferred readme-audit readme-stat readme-systemd-system.slice
 # cases: readme-systemd-user.slice readme-systemd-machine.slice
-# cases: readme-systemd-opt-in-slice readme-systemd-run-scope readme-srun
-# cases: readme-srun-rank-0 readme-srun-rank-1
+# cases: readme-systemd-opt-in-slice readme-systemd-run-scope
 
 . /vm/fence.sh
 
@@ -43,29 +38,6 @@ cd "$work" || exit 0
 cat > shims/sudo <<'EOF'
 #!/bin/sh
 exec "$@"
-EOF
-
-cat > shims/srun <<'EOF'
-#!/bin/sh
-n=1
-while [ $# -gt 0 ]; do
-    case $1 in
-        --ntasks-per-node=*) n=${1#*=}; shift ;;
-        -*) echo "srun stand-in: $1 is not supported" >&2; exit 2 ;;
-        *) break ;;
-    esac
-done
-i=0 pids=
-while [ "$i" -lt "$n" ]; do
-    SLURM_LOCALID=$i "$@" > "$SRUN_OUT.$i" 2>&1 &
-    pids="$pids $!"
-    i=$((i + 1))
-done
-rc=0
-for p in $pids; do wait "$p" || rc=1; done
-i=0
-while [ "$i" -lt "$n" ]; do sed "s/^/$i: /" "$SRUN_OUT.$i"; i=$((i + 1)); done
-exit $rc
 EOF
 
 # A slice's cgroup below the mount, systemd's way: a-b.slice is a.slice/a-b.slice.
@@ -138,7 +110,6 @@ MinFree=256M
 Description=CXL type-3 expander, slot 4
 EOF
 
-export SRUN_OUT=$_T/rank
 export PATH="$work/shims:/usr/local/bin:$PATH"
 
 # privnuma as `make install PRIVILEGE=setcap` leaves it, and every cgroup's
@@ -277,27 +248,6 @@ for d in $(find "$CG/privnuma.slice" "$CG/system.slice" "$CG/user.slice" "$CG/ma
     rmdir "$d" 2>/dev/null
 done
 rm -rf /etc/privnuma /usr/local/bin/privnuma
-
-# --- Under Slurm ------------------------------------------------------------
-# No registry: nodes 2 and 3 are memory-only general nodes.
-run srun privnuma -m 0 -- ./app
-begin readme-srun
-want_rc 0
-OUT=$(cat "$SRUN_OUT.0")
-want_policy bind:0
-want_share 0 95
-end
-
-run srun --ntasks-per-node=2 privnuma -p rank:2,3 -- ./app
-for rank in 0 1; do
-    node=$((rank + 2))
-    OUT=$(cat "$SRUN_OUT.$rank")
-    begin "readme-srun-rank-$rank"
-    want_rc 0
-    want_policy "prefer:$node"
-    want_share "$node" 95
-    end
-done
 
 cd /
 rm -rf "$work"
