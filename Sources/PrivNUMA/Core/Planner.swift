@@ -216,7 +216,7 @@ public struct Planner {
     }
     plan.fail(
       "backend \(id)",
-      .system("\(name) is not in this Slurm task's cpuset (cgroup \(cgroup), mems \(status.memsAllowed)), and privnuma never moves a process out of its Slurm step. Make privnuma the step's command (srun privnuma ...) on nodes whose plugstack.conf loads privnuma's SPANK plugin: it grants the node to the task"))
+      .system("\(name) is not in this Slurm task's cpuset (cgroup \(cgroup), mems \(status.memsAllowed)), and privnuma never moves a process out of its Slurm step. privnuma's SPANK plugin (plugstack.conf) grants the node to a task when privnuma is the step's command (srun privnuma ...) and the step's cpuset includes the node; slurmd's log says what it decided"))
   }
 
   // MARK: - Kernel and cpuset

@@ -1,5 +1,5 @@
 # Two ranks of an allowed user on their private nodes, in Slurm's cgroups
-# (Slurm from 60-slurm-up):
+# (Slurm from 30-slurm-up):
 #
 #   slurm-ranks-N     srun -n 2 --mem=200M privnuma -p rank:2,3: rank 0 on
 #                     node 2, rank 1 on node 3, each in its own task cgroup of
@@ -7,6 +7,7 @@
 #                     the same job without privnuma to, allowed only its node
 #   slurm-grant-log   slurmd's log says what the plugin granted each task
 #   slurm-readme-*    the README's srun commands, as alice with ./app
+# cases: slurm-ranks-0 slurm-ranks-1 slurm-grant-log slurm-readme-membind slurm-readme-rank-0 slurm-readme-rank-1
 
 # rank_out N: rank N's lines of srun -l output in $ALL, without the label.
 rank_out() { printf '%s\n' "$ALL" | sed -n "s/^ *$1: //p"; }
@@ -31,7 +32,8 @@ for rank in 0 1; do
         sh -c "echo '$cg' | grep -Eq '$task_cgroup$rank\$'"
     want "rank $rank runs on CPUs '$(field cpus)', Slurm binds it to '$bare_cpus'" \
         [ "$(field cpus)" = "${bare_cpus:-none}" ]
-    want "rank $rank may use nodes '$(field mems)', want 0-1,$node" [ "$(field mems)" = "0-1,$node" ]
+    mems=$([ "$node" = 2 ] && echo 0-2 || echo 0-1,3)
+    want "rank $rank may use nodes '$(field mems)', want $mems" [ "$(field mems)" = "$mems" ]
     end
 done
 

@@ -1,7 +1,8 @@
-# A batch script whose step is a privnuma launch (Slurm from 60-slurm-up):
+# A batch script whose step is a privnuma launch (Slurm from 30-slurm-up):
 #
 #   slurm-batch   sbatch --wait of a script with srun privnuma -p cxl1: its
 #                 pages on node 3
+# cases: slurm-batch
 
 RUN_TIMEOUT=90
 cat > /tmp/job.sh <<'EOF2'

@@ -1,6 +1,7 @@
-# Slurm stopped and everything 60-slurm-up set up removed.
+# Slurm stopped and everything 30-slurm-up set up removed.
 #
 #   slurm-down   the daemons stop
+# cases: slurm-down
 
 systemctl stop slurmd slurmctld munge
 begin slurm-down

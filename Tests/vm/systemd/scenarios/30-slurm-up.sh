@@ -1,11 +1,12 @@
-# Slurm 22.05 with privnuma's SPANK plugin, all real (scenarios 60-69): this
+# Slurm 22.05 with privnuma's SPANK plugin, all real (scenarios 30-39): this
 # file starts munge, slurmctld and slurmd with proctrack/cgroup, task/cgroup +
 # task/affinity, cgroup/v2, ConstrainCores and ConstrainRAMSpace, the plugin
 # in plugstack.conf as the README has it, and a registry where node 2 is cxl0
 # and node 3 is cxl1, both for group cram (alice; not bob).  Slurm keeps
-# running for 61-68; 69-slurm-down stops it and removes all of it.
+# running for 31-38; 39-slurm-down stops it and removes all of it.
 #
 #   slurm-up    the node comes up idle with the plugin loaded
+# cases: slurm-up
 
 have_privnuma slurm-up || return 0
 
