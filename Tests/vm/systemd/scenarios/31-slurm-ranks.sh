@@ -27,7 +27,7 @@ for rank in 0 1; do
     begin "slurm-ranks-$rank"
     want_rc 0
     want_policy "prefer:$node"
-    want_share "$node" 95
+    want_all "$node"
     want "rank $rank is in cgroup '$cg', not in its Slurm task cgroup" \
         sh -c "echo '$cg' | grep -Eq '$task_cgroup$rank\$'"
     want "rank $rank runs on CPUs '$(field cpus)', Slurm binds it to '$bare_cpus'" \
@@ -52,7 +52,7 @@ run run_as alice srun privnuma -m 0 -- ./app
 begin slurm-readme-membind
 want_rc 0
 want_policy bind:0
-want_share 0 95
+want_all 0
 end
 run run_as alice srun -l -n 2 privnuma -p rank:2,3 -- ./app
 ALL=$OUT
@@ -61,7 +61,7 @@ for rank in 0 1; do
     begin "slurm-readme-rank-$rank"
     want_rc 0
     want_policy "prefer:$((rank + 2))"
-    want_share "$((rank + 2))" 95
+    want_all "$((rank + 2))"
     end
 done
 cd /tmp || return 0

@@ -17,6 +17,6 @@ OUT=$(cat /tmp/job.out 2>/dev/null)
 begin slurm-batch
 want_rc 0
 want_policy prefer:3
-want_share 3 95
+want_all 3
 end
 rm -f /tmp/job.sh /tmp/job.out
