@@ -14,6 +14,8 @@
 # The guest reboots in place (no -no-reboot) so that scenarios can check what
 # survives a reboot; the guest's own test service powers it off at the end.
 
+# privnuma's SPANK plugin for the Slurm scenarios (make slurm-plugin).
+VM_SLURM_PLUGIN=${VM_SLURM_PLUGIN:-$REPO_ROOT/.build/slurm/privnuma_spank.so}
 # Seconds the systemd guest may run, reboots included, before it is killed.
 VM_SYSTEMD_TIMEOUT=${VM_SYSTEMD_TIMEOUT:-1800}
 
@@ -86,6 +88,11 @@ vm_systemd_disk() {
         vm_die "cannot build Tests/vm/workload.c"
     gcc -static -O2 -Wall -o "$root/usr/bin/jsonq" "$VM_SRC/jsonq.c" ||
         vm_die "cannot build Tests/vm/jsonq.c"
+    # privnuma's SPANK plugin (make slurm-plugin), where the README installs it.
+    rm -rf "$root/usr/local/lib/privnuma"
+    if [ -f "$VM_SLURM_PLUGIN" ]; then
+        install -D -m 0755 "$VM_SLURM_PLUGIN" "$root/usr/local/lib/privnuma/privnuma_spank.so"
+    fi
     rm -f "$root/usr/bin/privnuma"
     if [ -f "$PRIVNUMA_BIN" ]; then
         install -m 0755 "$PRIVNUMA_BIN" "$root/usr/bin/privnuma"

@@ -25,7 +25,7 @@ Id=$n
 Label=cxl$((n - 2))
 Capabilities=migration mempolicy reclaim demotion
 AllowGroups=cram
-Cgroup=privnuma.slice/cxl$((n - 2))
+Cgroup=privnuma.slice/privnuma-cxl$((n - 2)).slice
 EOF2
 done
 
