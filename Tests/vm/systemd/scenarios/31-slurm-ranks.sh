@@ -6,8 +6,7 @@
 #                     the step (not privnuma's), bound to the CPU Slurm binds
 #                     the same job without privnuma to, allowed only its node
 #   slurm-grant-log   slurmd's log says what the plugin granted each task
-#   slurm-readme-*    the README's srun commands, as alice with ./app
-# cases: slurm-ranks-0 slurm-ranks-1 slurm-grant-log slurm-readme-membind slurm-readme-rank-0 slurm-readme-rank-1
+# cases: slurm-ranks-0 slurm-ranks-1 slurm-grant-log
 
 # rank_out N: rank N's lines of srun -l output in $ALL, without the label.
 rank_out() { printf '%s\n' "$ALL" | sed -n "s/^ *$1: //p"; }
@@ -43,26 +42,3 @@ want "slurmd's log has no grant of node 2 to task 0" \
 want "slurmd's log has no grant of node 3 to task 1" \
     grep -Eq "privnuma: task 1: .*task_1: cpuset.mems 0-1,3: .*private node 3" /var/log/slurm/slurmd.log
 end
-
-# The README's commands, as alice in a directory with ./app.
-mkdir -p /tmp/readme-slurm
-cp /tmp/app /tmp/readme-slurm/app
-cd /tmp/readme-slurm || return 0
-run run_as alice srun privnuma -m 0 -- ./app
-begin slurm-readme-membind
-want_rc 0
-want_policy bind:0
-want_all 0
-end
-run run_as alice srun -l -n 2 privnuma -p rank:2,3 -- ./app
-ALL=$OUT
-for rank in 0 1; do
-    OUT=$(rank_out "$rank")
-    begin "slurm-readme-rank-$rank"
-    want_rc 0
-    want_policy "prefer:$((rank + 2))"
-    want_all "$((rank + 2))"
-    end
-done
-cd /tmp || return 0
-rm -rf /tmp/readme-slurm
