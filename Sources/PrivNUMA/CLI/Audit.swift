@@ -29,6 +29,8 @@
 ///                     "cgroup": "/", "reason": "not in the opt-in cgroup ..." } ],
 ///   "broken_fences": [ { "node": 3, "label": "mem3", "backend": "cpuset", "cgroup": "/",
 ///                        "pids": [1, 113], "mems": [0, 1, 2, 3], "reason": "..." } ],
+///   "leak_paths": [ { "kind": "demotion", "node": 3, "problem": "...", "closable": true,
+///                     "refusal": null } ],
 ///   "warnings": [ "..." ] }
 /// ```
 /// `broken_fences` has one entry per leaking cgroup of a cpuset node (cgroup `/` is the root),
@@ -97,11 +99,13 @@ struct AuditReport {
   var unreadable: [Int32] = []
   var violations: [Violation] = []
   var brokenFences: [BrokenFence] = []
+  /// Ways in the cgroup fence does not close (demotion, ZONE_NORMAL, hugetlb, hotplug).
+  var leakPaths: [LeakPath] = []
   var warnings: [String] = []
   let pageSize = MemoryUsage.basePageSize
 
   var complete: Bool { unreadable.isEmpty }
-  var clean: Bool { violations.isEmpty && brokenFences.isEmpty && complete }
+  var clean: Bool { violations.isEmpty && brokenFences.isEmpty && leakPaths.isEmpty && complete }
 
   /// Pages of one process on one private node, split by whether a mapping's policy names it.
   struct Holding {
@@ -208,6 +212,7 @@ struct AuditReport {
           reason: "\(place) holds \(leak.pids.count) process\(leak.pids.count == 1 ? "" : "es") and its cpuset.mems.effective (\(leak.mems)) includes node \(node.id)"))
       }
     }
+    report.leakPaths = LeakPaths.find(machine: machine, facts: .read(machine: machine))
     return .success(report)
   }
 
@@ -246,6 +251,10 @@ struct AuditReport {
         }
         out += line + "\n"
       }
+    }
+    if !leakPaths.isEmpty {
+      out += "leak paths: \(leakPaths.count)\n"
+      for path in leakPaths { out += Fence.leakText(path) }
     }
     if !unreadable.isEmpty {
       out += "incomplete: \(unreadable.count) process\(unreadable.count == 1 ? "" : "es") could not be read (permission denied); run as root for a full audit\n"
@@ -313,6 +322,7 @@ struct AuditReport {
           ])
         })
       ),
+      ("leak_paths", .array(leakPaths.map(Fence.leakJSON))),
       ("warnings", .array(warnings.map { .string($0) })),
     ])
   }

@@ -57,7 +57,7 @@ struct Command: Sendable {
 
   /// Every command, in the order `--help` and privnuma(1) list them.
   static let all: [Command] = [
-    .show, .hardware, .nodes, .check, .explain, .stat, .audit, .migrate, .fence, .help,
+    .show, .hardware, .nodes, .check, .explain, .stat, .audit, .migrate, .fence, .online, .offline, .help,
   ]
 
   static func named(_ name: String) -> Command? { all.first { $0.name == name } }

@@ -130,8 +130,10 @@ enum Fence {
     /// The registry directory, when it does not exist: then no node is declared, and a
     /// fence that was meant may be missing without a word.
     var missingRegistry: String?
+    /// Ways in the cgroup fence does not close (LeakPaths).
+    var leakPaths: [LeakPath]
 
-    var allFenced: Bool { unchecked == nil && nodes.allSatisfy { $0.fenced && $0.ready } }
+    var allFenced: Bool { unchecked == nil && nodes.allSatisfy { $0.fenced && $0.ready } && leakPaths.isEmpty }
 
     init(machine: Machine) {
       let roots = machine.roots
@@ -141,6 +143,7 @@ enum Fence {
       open = Fence.rootMems(machine).subtracting(fenced)
       let check = FenceCheck.check(machine: machine, roots: roots)
       unchecked = check.unchecked
+      leakPaths = LeakPaths.find(machine: machine, facts: .read(machine: machine))
       kernelThreads = 0
       nodes = []
       if !fenced.isEmpty && unchecked == nil {
@@ -228,13 +231,15 @@ enum Fence {
           }
         }
       }
+      for path in leakPaths { out += Fence.leakText(path) }
       if kernelThreads > 0 {
         out += "note: \(kernelThreads) kernel thread\(kernelThreads == 1 ? " stays" : "s stay") in the root cgroup; they cannot be moved and are not counted\n"
       }
       if unchecked != nil {
         out += "not checked: mount cgroup v2 at \(cgroupRoot) (the cpuset fence needs it), then run 'privnuma fence apply' as root\n"
       } else if !allFenced {
-        let open = nodes.filter { !$0.fenced || !$0.ready }.map { "node \($0.node.id) (\($0.node.label))" }
+        var open = nodes.filter { !$0.fenced || !$0.ready }.map { "node \($0.node.id) (\($0.node.label))" }
+        open += leakPaths.map { "leak path \($0.kind.rawValue)" }
         out += "not fenced: \(open.joined(separator: ", ")); run 'privnuma fence apply' as root ('--dry-run' shows the changes first)\n"
       }
       return out + missing
@@ -248,6 +253,8 @@ enum Fence {
     ///   "fenced": true,                // every node fenced and every opt-in cgroup ready
     ///   "unchecked": null,             // or why the cgroup tree could not be read
     ///   "kernel_threads": 52,          // in the root cgroup, not counted
+    ///   "leak_paths": [ { "kind": "demotion", "node": 2, "problem": "...",
+    ///                     "closable": true, "refusal": null } ],
     ///   "nodes": [
     ///     { "id": 2, "label": "cxl0", "backend": "cpuset", "online": true,
     ///       "fenced": true, "ready": true, "note": "...",
@@ -267,6 +274,7 @@ enum Fence {
         ("unchecked", unchecked.map { .string($0) } ?? .null),
         ("kernel_threads", .int(kernelThreads)),
         ("registry_missing", missingRegistry.map { .string($0) } ?? .null),
+        ("leak_paths", .array(leakPaths.map(Fence.leakJSON))),
         (
           "nodes",
           .array(
@@ -474,6 +482,8 @@ extension Fence {
     var plan = Plan()
     let rootMems = tree.root.effective
     var fenced = NodeSet()
+    // Declared nodes whose memory is not online yet: fenced ahead of it (below).
+    var pending = NodeSet()
     var optedAt: [String: NodeSet] = [:]
     for node in machine.privateNodes {
       switch node.backend {
@@ -495,13 +505,18 @@ extension Fence {
         throw .usage("\(node.source ?? "the registry"): Cgroup=\(relative) is where 'fence apply' puts general processes; choose another opt-in cgroup, e.g. privnuma.slice/\(node.label)")
       }
       guard rootMems.contains(node.id) else {
-        plan.notes.append("node \(node.id) (\(node.label)) is not among the root cgroup's mems (\(rootMems)): not online or without memory, skipped")
+        // A cgroup that inherits its mems gains a node the moment its memory comes online
+        // (dax/kmem, hotplug), so every such cgroup gets explicit mems now; the opt-in
+        // cgroup gets the node once it has memory (apply again, or `privnuma online`).
+        plan.notes.append("node \(node.id) (\(node.label)) has no memory online yet: fenced ahead of it; its opt-in cgroup gets it once it is online")
+        pending.insert(node.id)
+        optedAt[path, default: NodeSet()].formUnion(NodeSet())
         continue
       }
       fenced.insert(node.id)
       optedAt[path, default: NodeSet()].insert(node.id)
     }
-    if fenced.isEmpty { return plan }
+    if fenced.isEmpty && pending.isEmpty { return plan }
     let open = rootMems.subtracting(fenced)
     if open.isEmpty {
       throw .usage("every node with memory (\(rootMems)) is a cpuset-backend private node; a fence would leave general processes no memory. Declare only the private nodes in the registry")
@@ -537,7 +552,8 @@ extension Fence {
         let configured = child.mems ?? NodeSet()
         var reach = configured.intersection(parentMems)
         if reach.isEmpty { reach = parentMems }
-        guard !reach.intersection(fenced).isEmpty else { continue }
+        let widens = !pending.isEmpty && configured.isEmpty
+        guard !reach.intersection(fenced).isEmpty || widens else { continue }
         var wanted = configured.subtracting(fenced)
         if wanted.intersection(parentMems).isEmpty { wanted = open }
         plan.changes.append(.setMems(child.path, from: child.mems, to: wanted))
@@ -549,7 +565,7 @@ extension Fence {
     var kernelThreads = 0
     for path in ["/"] + inside {
       guard let cgroup = tree.cgroup(path), !cgroup.pids.isEmpty else { continue }
-      let reach = path == "/" ? fenced : open.union(beneath[path]!).intersection(fenced)
+      let reach = path == "/" ? fenced.union(pending) : open.union(beneath[path]!).intersection(fenced)
       if reach.subtracting(optedAt[path] ?? NodeSet()).isEmpty { continue }
       for pid in cgroup.pids {
         if isKernelThread(pid) {
@@ -677,8 +693,12 @@ extension Fence {
         for change in plan.changes {
           out += change.describe(planned: true, new: plan.changes.contains(.create(change.cgroup))) + "\n"
         }
+        let closing = closeLeakPaths(
+          LeakPaths.find(machine: machine, facts: .read(machine: machine)), sysfs: roots.sysfs, dryRun: true)
+        for line in closing.lines { out += line + "\n" }
         for note in notes { out += "note: " + note + "\n" }
-        out += "dry run: \(plan.changes.count) change\(plan.changes.count == 1 ? "" : "s") would be made; nothing was changed\n"
+        let count = plan.changes.count + closing.made
+        out += "dry run: \(count) change\(count == 1 ? "" : "s") would be made; nothing was changed\n"
         Diagnostics.output(out)
         return .success(0)
       }
@@ -693,6 +713,18 @@ extension Fence {
           stopped = failure
           break rounds
         }
+      }
+    }
+    if stopped == nil {
+      // The cgroups are fenced; now the ways in that are not cgroups.
+      let closing = closeLeakPaths(
+        LeakPaths.find(machine: machine, facts: .read(machine: machine)), sysfs: roots.sysfs, dryRun: dryRun)
+      for line in closing.lines { Diagnostics.output(line + "\n") }
+      made += closing.made
+      stopped = closing.failure
+      if dryRun && closing.made > 0 {
+        Diagnostics.output("dry run: \(closing.made) change\(closing.made == 1 ? "" : "s") would be made; nothing was changed\n")
+        return .success(0)
       }
     }
     var out = ""

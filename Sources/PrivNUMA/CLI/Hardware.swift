@@ -10,22 +10,33 @@ public struct HardwareReport {
     public var distances: [Int]
     public var weight: Int?
     public var privateNode: PrivateNode?
+    /// Zones of its online memory blocks (`Movable` keeps kernel allocations off).
+    public var zones: [String]
+    public var tier: Int?
   }
 
   public var nodes: [Node]
   public var online: NodeSet
+  public var memory: MemoryInventory
+  /// Nodes that so far exist only as dax devices.
+  public var daxOnly: NodeSet
 
   public init(machine: Machine) {
     let topology = machine.topology
     let order = Array(topology.online)
     let weights = topology.interleaveWeights()
+    let memory = MemoryInventory(sysfs: machine.roots.sysfs)
     nodes = order.map { id in
       let distances = Array(topology.distances(from: id).prefix(order.count))
       return Node(
         id: id, cpus: topology.cpus(of: id), memory: topology.memory(of: id), distances: distances,
-        weight: weights?[id], privateNode: machine.privateNode(id))
+        weight: weights?[id], privateNode: machine.privateNode(id),
+        zones: MemoryInventory.zones(of: MemoryBlocks.read(sysfs: machine.roots.sysfs, node: id)),
+        tier: memory.tiers.tier(of: id))
     }
     online = topology.online
+    self.memory = memory
+    daxOnly = memory.daxOnlyNodes(withMemory: topology.withMemory.intersection(topology.online))
   }
 
   /// numactl --hardware's text, private nodes marked on lines of their own.
@@ -54,10 +65,36 @@ public struct HardwareReport {
     if nodes.contains(where: { $0.weight != nil }) {
       out += "weighted interleave weights:" + nodes.compactMap { node in node.weight.map { " \(node.id):\($0)" } }.joined() + "\n"
     }
+    out += memoryText
     for node in nodes {
       for disagreement in node.privateNode?.disagreements ?? [] {
         out += "warning: node \(node.id): \(disagreement)\n"
       }
+    }
+    return out
+  }
+
+  /// After numactl's layout: zones and tier of each node, the dax devices, nodes that are
+  /// only dax devices so far, and demotion.
+  var memoryText: String {
+    var out = ""
+    for node in nodes {
+      if let line = Listing.memorySummary(zones: node.zones, tier: node.tier) {
+        out += "node \(node.id) memory: \(line)\n"
+      }
+    }
+    for device in memory.devices {
+      out += "\(device.dax.name): \(Listing.daxSummary(device))\n"
+    }
+    for id in daxOnly {
+      let names = memory.devices(of: id).map(\.dax.name)
+      out += "node \(id): only a dax device so far (\(names.joined(separator: ", "))); 'privnuma online \(names[0])' onlines it fenced\n"
+    }
+    if let demotion = memory.tiers.demotionEnabled {
+      var line = "demotion: " + (demotion ? "enabled" : "disabled")
+      if !memory.tiers.tiers.isEmpty { line += "; memory tiers:" }
+      for tier in memory.tiers.tiers { line += " " + String(tier.id) + ":" + tier.nodes.listDescription }
+      out += line + "\n"
     }
     return out
   }
@@ -79,9 +116,16 @@ public struct HardwareReport {
               ("distances", .object(zip(online, node.distances).map { (String($0), .int($1)) })),
               ("interleave_weight", node.weight.map { .int($0) } ?? .null),
               ("private", node.privateNode.map(Listing.privateJSON) ?? .null),
+              ("zones", .array(node.zones.map { .string($0) })),
+              ("memory_tier", node.tier.map { .int($0) } ?? .null),
             ])
           })
       ),
+      ("dax_devices", .array(memory.devices.map(Listing.daxJSON))),
+      ("dax_only_nodes", .nodes(daxOnly)),
+      ("memory_tiers", .array(memory.tiers.tiers.map { .object([("id", .int($0.id)), ("nodes", .nodes($0.nodes))]) })),
+      ("demotion_enabled", memory.tiers.demotionEnabled.map { .bool($0) } ?? .null),
+      ("auto_online_blocks", memory.autoOnline.map { .string($0) } ?? .null),
     ])
   }
 }
@@ -95,6 +139,44 @@ enum Listing {
     if !node.bindable { text += " (not bindable)" }
     if node.backend == .none { text += " WARNING: not fenced" }
     return text
+  }
+
+  /// `zones Movable, tier 22`, or nil when there is nothing to say.
+  static func memorySummary(zones: [String], tier: Int?) -> String? {
+    var parts: [String] = []
+    if !zones.isEmpty { parts.append("zone\(zones.count == 1 ? "" : "s") " + zones.joined(separator: ",")) }
+    if let tier { parts.append("memory tier \(tier)") }
+    return parts.isEmpty ? nil : parts.joined(separator: ", ")
+  }
+
+  /// `region 0, target node 2, 512 MiB, system-ram (4/4 blocks online, Movable)`.
+  static func daxSummary(_ device: MemoryInventory.Device) -> String {
+    let dax = device.dax
+    var text = dax.region.map { "region \($0), " } ?? ""
+    text += "target node \(dax.targetNode.map(String.init) ?? "none"), \(Format.bytes(dax.size)), \(device.state.rawValue)"
+    if !device.blocks.isEmpty {
+      text += " (\(device.onlineBlocks)/\(device.blocks.count) blocks online"
+      text += device.zones.isEmpty ? ")" : ", \(device.zones.joined(separator: ",")))"
+    }
+    for attribute in dax.privateAttributes { text += " \(attribute.name)=\(attribute.value)" }
+    return text
+  }
+
+  static func daxJSON(_ device: MemoryInventory.Device) -> JSON {
+    let dax = device.dax
+    return .object([
+      ("name", .string(dax.name)),
+      ("region", dax.region.map { .int($0) } ?? .null),
+      ("region_size", dax.regionSize.map { .uint($0) } ?? .null),
+      ("target_node", dax.targetNode.map { .int($0) } ?? .null),
+      ("size", .uint(dax.size)),
+      ("state", .string(device.state.rawValue)),
+      ("driver", dax.driver.map { .string($0) } ?? .null),
+      ("online_blocks", .int(device.onlineBlocks)),
+      ("total_blocks", .int(device.blocks.count)),
+      ("zones", .array(device.zones.map { .string($0) })),
+      ("private_attributes", .object(dax.privateAttributes.map { ($0.name, .string($0.value)) })),
+    ])
   }
 
   static func privateJSON(_ node: PrivateNode) -> JSON {

@@ -4,6 +4,12 @@ struct NodesListing {
     var node: PrivateNode
     var memory: Topology.Memory?
     var access: Access.Decision
+    var zones: [String]
+    var tier: Int?
+    /// The dax devices whose memory is (or becomes) this node.
+    var devices: [MemoryInventory.Device]
+    /// The node has no memory online yet, only dax devices.
+    var daxOnly: Bool
   }
 
   var rows: [Row]
@@ -13,8 +19,15 @@ struct NodesListing {
 
   init(machine: Machine, identity: Identity, names: NameService) {
     missingRegistry = machine.registryMissing ? machine.roots.registry : nil
+    let inventory = MemoryInventory(sysfs: machine.roots.sysfs)
+    let withMemory = machine.topology.withMemory.intersection(machine.topology.online)
     rows = machine.privateNodes.map {
-      Row(node: $0, memory: machine.topology.memory(of: $0.id), access: Access.decide($0, for: identity, names: names))
+      let devices = inventory.devices(of: $0.id)
+      return Row(
+        node: $0, memory: machine.topology.memory(of: $0.id), access: Access.decide($0, for: identity, names: names),
+        zones: MemoryInventory.zones(of: MemoryBlocks.read(sysfs: machine.roots.sysfs, node: $0.id)),
+        tier: inventory.tiers.tier(of: $0.id), devices: devices,
+        daxOnly: !devices.isEmpty && !withMemory.contains($0.id))
     }
   }
 
@@ -42,10 +55,19 @@ struct NodesListing {
       out += cells.joined(separator: "  ") + "\n"
     }
     for row in rows {
+      if let line = Listing.memorySummary(zones: row.zones, tier: row.tier) {
+        out += "node \(row.node.id) (\(row.node.label)) memory: \(line)\n"
+      }
+      for device in row.devices {
+        out += "node \(row.node.id) (\(row.node.label)) \(device.dax.name): \(Listing.daxSummary(device))\n"
+      }
+      if row.daxOnly {
+        out += "node \(row.node.id) (\(row.node.label)) exists only as a dax device so far; 'privnuma online \(row.devices[0].dax.name)' onlines it fenced\n"
+      }
       if row.node.backend == .none {
         out += "warning: node \(row.node.id) (\(row.node.label)) is not fenced: nothing keeps other processes off it\n"
       }
-      for disagreement in row.node.disagreements {
+      for disagreement in row.node.disagreements where !row.daxOnly {
         out += "warning: node \(row.node.id) (\(row.node.label)): \(disagreement)\n"
       }
       for name in row.access.unresolved {
@@ -84,6 +106,10 @@ struct NodesListing {
               ("unresolved", .array(row.access.unresolved.map { .string($0) })),
               ("registry_error", row.node.brokenDeclaration.map { .string($0.description) } ?? .null),
               ("disagreements", .array(node.disagreements.map { .string($0) })),
+              ("zones", .array(row.zones.map { .string($0) })),
+              ("memory_tier", row.tier.map { .int($0) } ?? .null),
+              ("dax_only", .bool(row.daxOnly)),
+              ("dax_devices", .array(row.devices.map(Listing.daxJSON))),
             ])
           })
       ),
