@@ -5,7 +5,7 @@
 # ('privnuma __complete nodes'); after the command's first word, that command's own
 # completion takes over.
 
-_privnuma_commands='show hardware nodes check explain stat audit migrate fence'
+_privnuma_commands='show hardware nodes check explain stat audit migrate fence online offline'
 _privnuma_modes='preferred bind interleave preferred-many weighted-interleave'
 
 # The options of a context (the launch, or a command) as NAME=KIND words: KIND is empty
@@ -20,6 +20,7 @@ _privnuma_options()
         explain) REPLY='--json= --membind=nodes -m=nodes --preferred=node -p=node --preferred-many=nodes -P=nodes --interleave=nodes -i=nodes --weighted-interleave=nodes -w=nodes --localalloc= -l= --cpunodebind=nodes -N=nodes --physcpubind=cpus -C=cpus --balancing= -b= --static= --relative= --all= -a= --allow-unfenced= --quiet= -q= --registry=dir --help=>end -h=>end' ;;
         migrate) REPLY='--json= --registry=dir --help=>end -h=>end --to=nodes --from=nodes --allow-unfenced=' ;;
         fence) REPLY='--json= --registry=dir --help=>end -h=>end --dry-run= -n=' ;;
+        online | offline) REPLY='--registry=dir --help=>end -h=>end' ;;
         help) REPLY='--help=>end -h=>end' ;;
         *) REPLY= ;;
     esac
@@ -34,7 +35,8 @@ _privnuma_operands()
         check) REPLY='nodes' ;;
         stat | migrate) REPLY='pid' ;;
         fence) REPLY='words:status,apply' ;;
-        help) REPLY='words:show,hardware,nodes,check,explain,stat,audit,migrate,fence' ;;
+        online | offline) REPLY='text' ;;
+        help) REPLY='words:show,hardware,nodes,check,explain,stat,audit,migrate,fence,online,offline' ;;
         *) REPLY= ;;
     esac
 }

@@ -22,6 +22,8 @@ function __privnuma_options
             printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--to=nodes' '--from=nodes' '--allow-unfenced='
         case fence
             printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n='
+        case online offline
+            printf '%s\n' '--registry=dir' '--help=>end' '-h=>end'
         case help
             printf '%s\n' '--help=>end' '-h=>end'
     end
@@ -39,8 +41,10 @@ function __privnuma_operands
             echo 'pid'
         case fence
             echo 'words:status,apply'
+        case online offline
+            echo 'text'
         case help
-            echo 'words:show,hardware,nodes,check,explain,stat,audit,migrate,fence'
+            echo 'words:show,hardware,nodes,check,explain,stat,audit,migrate,fence,online,offline'
     end
 end
 
@@ -245,6 +249,10 @@ complete -c privnuma -n '__privnuma_in fence' -l json -d 'print JSON (schema in 
 complete -c privnuma -n '__privnuma_in fence' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
 complete -c privnuma -n '__privnuma_in fence' -s h -l help -d 'show this help'
 complete -c privnuma -n '__privnuma_in fence' -s n -l dry-run -d 'say what would change, change nothing'
+complete -c privnuma -n '__privnuma_in online' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
+complete -c privnuma -n '__privnuma_in online' -s h -l help -d 'show this help'
+complete -c privnuma -n '__privnuma_in offline' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
+complete -c privnuma -n '__privnuma_in offline' -s h -l help -d 'show this help'
 complete -c privnuma -n '__privnuma_in help' -s h -l help -d 'show this help'
 complete -c privnuma -n '__privnuma_in top' -a show -d 'this process\'s policy and CPU binding'
 complete -c privnuma -n '__privnuma_in top' -a hardware -d 'nodes, CPUs, memory, distances; private nodes marked'
@@ -255,9 +263,13 @@ complete -c privnuma -n '__privnuma_in top' -a stat -d 'pages per node of proces
 complete -c privnuma -n '__privnuma_in top' -a audit -d 'processes with pages on private nodes they did not opt into; broken fences'
 complete -c privnuma -n '__privnuma_in top' -a migrate -d 'move a running process\'s pages to other nodes'
 complete -c privnuma -n '__privnuma_in top' -a fence -d 'the cpuset fence of each private node: status, or apply (root)'
+complete -c privnuma -n '__privnuma_in top' -a online -d 'put a dax device\'s memory online as its private node, fenced first (root)'
+complete -c privnuma -n '__privnuma_in top' -a offline -d 'take a dax device\'s memory offline, back to device_dax (root)'
 complete -c privnuma -n '__privnuma_in check' -a '(__privnuma_values nodes)'
 complete -c privnuma -n '__privnuma_in stat' -a '(__privnuma_values pid)'
 complete -c privnuma -n '__privnuma_in migrate' -a '(__privnuma_values pid)'
 complete -c privnuma -n '__privnuma_in fence' -a 'status apply'
-complete -c privnuma -n '__privnuma_in help' -a 'show hardware nodes check explain stat audit migrate fence'
+complete -c privnuma -n '__privnuma_in online' -a '(__privnuma_values text)'
+complete -c privnuma -n '__privnuma_in offline' -a '(__privnuma_values text)'
+complete -c privnuma -n '__privnuma_in help' -a 'show hardware nodes check explain stat audit migrate fence online offline'
 complete -c privnuma -n '__privnuma_in command' -a '(__privnuma_hand_over)'

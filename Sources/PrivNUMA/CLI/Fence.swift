@@ -510,7 +510,7 @@ extension Fence {
         // cgroup gets the node once it has memory (apply again, or `privnuma online`).
         plan.notes.append("node \(node.id) (\(node.label)) has no memory online yet: fenced ahead of it; its opt-in cgroup gets it once it is online")
         pending.insert(node.id)
-        optedAt[path, default: NodeSet()].formUnion(NodeSet())
+        if optedAt[path] == nil { optedAt[path] = NodeSet() }
         continue
       }
       fenced.insert(node.id)
