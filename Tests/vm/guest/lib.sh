@@ -115,7 +115,7 @@ pages_on_set() {
 }
 
 total_pages() {
-    printf '%s\n' "${2-$OUT}" | awk '$1 ~ /^N[0-9]+$/ { n += $2 } END { print n + 0 }'
+    printf '%s\n' "${1-$OUT}" | awk '$1 ~ /^N[0-9]+$/ { n += $2 } END { print n + 0 }'
 }
 
 # "N0=… N2=…" summary of the last workload run, for failure reasons.

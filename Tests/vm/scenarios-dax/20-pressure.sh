@@ -6,7 +6,8 @@
 # fills it, and audit is clean.
 #
 # cases: dax-pressure-online dax-pressure-status-demotion dax-pressure-cpuset-alone dax-pressure-apply
-# cases: dax-pressure-status-closed dax-pressure-fenced dax-pressure-audit
+# cases: dax-pressure-audit-finds dax-pressure-status-closed dax-pressure-reonline dax-pressure-fenced
+# cases: dax-pressure-audit
 . /vm/fence.sh
 have_privnuma dax-pressure || exit 0
 demotion=/sys/kernel/mm/numa/demotion_enabled
@@ -25,15 +26,25 @@ want_rc 1
 want_out_has "leak path demotion"
 end
 free_kb=$(awk '/MemFree/ {s += $4} END {print s}' /sys/devices/system/node/node0/meminfo /sys/devices/system/node/node1/meminfo)
-# More than nodes 0 and 1 have free: reclaim must make room, and without swap
-# demotion is its only way for anonymous pages.
-mib=$((free_kb / 1024 + 96))
-RUN_TIMEOUT=45 run run_as bob workload $mib
+# A little more than nodes 0 and 1 have free: kswapd must make room, and
+# without swap demotion is its only way for anonymous pages. (Much more
+# than that and the allocations outrun kswapd: the OOM killer ends the job.)
+mib=$((free_kb / 1024 + 16))
+RUN_TIMEOUT=90 run run_as bob workload $mib
 leaked=$(pages_on 2)
 echo "VM-MEASURE cpuset fence alone, demotion enabled: bob's workload of $mib MiB (cgroup mems $(cat $CG/privnuma-general/cpuset.mems.effective)) had $leaked of $(total_pages) pages on node 2 (rc $RC)"
 begin dax-pressure-cpuset-alone
 want "bob's workload should have run (rc $RC): $ERR" [ "$RC" = 0 ]
 want "the measurement needs pages demoted: none of bob's pages reached node 2" [ "$leaked" -gt 0 ]
+end
+
+# The demoted pages stay on node 2 after their owners' workload ended (the
+# scenario's own shells, for one): audit names them.
+run privnuma audit
+echo "VM-MEASURE cpuset fence alone: after the pressure, audit found $(echo "$OUT" | sed -n 's/^violations: \([0-9]*\).*/\1/p') process(es) outside the opt-in cgroups with pages on node 2"
+begin dax-pressure-audit-finds
+want_rc 1
+want_out_has "not in the opt-in cgroup"
 end
 
 # fence apply closes the demotion path.
@@ -47,13 +58,20 @@ run privnuma fence status
 begin dax-pressure-status-closed
 want_rc 0
 end
+# A clean node for the second half: offlining migrates the demoted pages back.
+run privnuma offline dax0.0
+begin dax-pressure-reonline
+want_rc 0
+run privnuma online dax0.0
+want_rc 0
+end
 
 # Alice's job fills node 2 while bob presses on nodes 0 and 1.
 run_as alice "$PN" -m cxl0 workload 400 > /tmp/alice.out 2>&1 &
 alice=$!
 free_kb=$(awk '/MemFree/ {s += $4} END {print s}' /sys/devices/system/node/node0/meminfo /sys/devices/system/node/node1/meminfo)
 mib=$((free_kb / 1024 - 96))
-RUN_TIMEOUT=45 run run_as bob workload $mib
+RUN_TIMEOUT=90 run run_as bob workload $mib
 wait $alice
 alice_out=$(cat /tmp/alice.out)
 echo "VM-MEASURE fence apply: bob's workload of $mib MiB had $(pages_on 2) of $(total_pages) pages on node 2 (rc $RC); alice's opted-in job had $(pages_on 2 "$alice_out") of $(total_pages "$alice_out") on node 2"
@@ -64,7 +82,7 @@ want "alice's job should fill node 2: $(pages_on 2 "$alice_out") pages" [ "$(pag
 end
 run privnuma audit
 begin dax-pressure-audit
-want_rc 0
+want "audit should be clean (rc $RC): $OUT" [ "$RC" = 0 ]
 want_out_has "violations: none"
 end
 privnuma offline dax0.0 >/dev/null 2>&1
