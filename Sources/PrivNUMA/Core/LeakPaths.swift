@@ -128,14 +128,12 @@ public enum LeakPaths {
     }
     let demotion = inventory.tiers.demotionEnabled == true
     for node in fenced {
-      let zones = facts.zones[node.id] ?? []
-      let kernelZones = zones.filter { $0 != "Movable" }
-      if !kernelZones.isEmpty {
-        let devices = inventory.devices(of: node.id).map(\.dax.name)
-        let fix =
-          devices.isEmpty
-          ? "offline its memory blocks and online them with online_movable"
-          : devices.map { "privnuma offline \($0) && privnuma online \($0)" }.joined(separator: "; ")
+      // Memory that arrived through dax/kmem, where onlining chose the zone. Memory the
+      // firmware gave at boot sits where the kernel put it (movablecore=, movable_node).
+      let devices = inventory.devices(of: node.id).map(\.dax.name)
+      let kernelZones = (facts.zones[node.id] ?? []).filter { $0 != "Movable" }
+      if !kernelZones.isEmpty && !devices.isEmpty {
+        let fix = devices.map { "privnuma offline \($0) && privnuma online \($0)" }.joined(separator: "; ")
         paths.append(LeakPath(
           kind: .kernelZone, node: node.id,
           problem: "node \(node.id) (\(node.label)) has memory in ZONE_\(kernelZones.joined(separator: "/").uppercased()): kernel allocations (slab, page tables) of any process can land there",
