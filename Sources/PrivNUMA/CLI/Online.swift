@@ -82,7 +82,7 @@ enum Online {
         return .failure(.usage("no dax device '\(name)' (\(known.isEmpty ? "this machine has none: is device_dax loaded?" : "devices: " + known.joined(separator: ", "))); 'privnuma hardware' lists them"))
       }
       let reload = { environment.machine(registry: registry) }
-      return online ? bringOnline(device, machine, reload: reload) : takeOffline(device, machine)
+      return online ? bringOnline(device, machine, writer: environment.cgroups, reload: reload) : takeOffline(device, machine)
     }
   }
 
@@ -91,7 +91,8 @@ enum Online {
   // MARK: - online
 
   static func bringOnline(
-    _ device: MemoryInventory.Device, _ machine: Machine, reload: () -> Result<Machine, Failure>
+    _ device: MemoryInventory.Device, _ machine: Machine, writer: CgroupWriter,
+    reload: () -> Result<Machine, Failure>
   ) -> Result<Int32, Failure> {
     let sysfs = machine.roots.sysfs
     let name = device.dax.name
@@ -108,11 +109,11 @@ enum Online {
     let privateOnlining = PrivateOnlining(device.dax, capabilities: node.capabilities)
     if node.backend == .cpuset {
       say("fencing node \(nodeID) (\(node.label)) before its memory goes online:")
-      if case .failure(let failure) = Fence.applying(machine, dryRun: false) {
+      if case .failure(let failure) = Fence.applying(machine, dryRun: false, writer: writer) {
         return .failure(Failure(failure.kind, "nothing was onlined: the fence could not be put in place first: \(failure.message)"))
       }
       let ahead = LeakPaths.inheritingCgroups(
-        roots: machine.roots, outside: machine.privateNodes.compactMap { $0.cgroup.map(FenceCheck.cgroupPath) })
+        roots: machine.roots, outside: machine.privateNodes.compactMap { $0.cgroup.map { CgroupPath(relative: $0) } })
       if !ahead.isEmpty {
         return .failure(.system("nothing was onlined: cgroups with processes still inherit every node (\(ahead.joined(separator: ", "))) and would reach node \(nodeID) once online; 'privnuma fence status' says why"))
       }
@@ -164,7 +165,7 @@ enum Online {
     }
     if node.backend == .cpuset {
       say("giving node \(nodeID) to its opt-in cgroup:")
-      if case .failure(let failure) = Fence.applying(onlineMachine, dryRun: false) {
+      if case .failure(let failure) = Fence.applying(onlineMachine, dryRun: false, writer: writer) {
         let back = rollBack(name, sysfs: sysfs)
         return .failure(Failure(failure.kind, "\(failure.message); \(back)"))
       }

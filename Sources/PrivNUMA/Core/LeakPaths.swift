@@ -70,7 +70,7 @@ public enum LeakPaths {
         zones[node.id] = MemoryInventory.zones(of: MemoryBlocks.read(sysfs: sysfs, node: node.id))
         hugePages[node.id] = HugePagePool.read(sysfs: sysfs, node: node.id)
       }
-      let optIn = machine.privateNodes.compactMap { $0.backend == .cpuset ? FenceCheck.cgroupPath($0.cgroup ?? "") : nil }
+      let optIn = machine.privateNodes.compactMap { $0.backend == .cpuset ? CgroupPath(relative: $0.cgroup ?? "") : nil }
       return Facts(
         inventory: MemoryInventory(sysfs: sysfs), zones: zones, hugePages: hugePages,
         withMemory: machine.topology.withMemory.intersection(machine.topology.online),
@@ -81,23 +81,21 @@ public enum LeakPaths {
   /// Cgroups holding processes (kernel threads aside) whose `cpuset.mems` and every
   /// ancestor's are empty: their effective mems follow the root's, which gains each node
   /// whose memory comes online. Cgroups at or below `outside` are left out.
-  public static func inheritingCgroups(roots: Roots, outside: [String]) -> [String] {
+  public static func inheritingCgroups(roots: Roots, outside: [CgroupPath]) -> [String] {
     guard FileSystem.exists(roots.cgroup + "/cgroup.controllers") else { return [] }
     var found: [String] = []
-    var stack = ["/"]
-    while let path = stack.popLast() {
-      let directory = path == "/" ? roots.cgroup : roots.cgroup + path
-      if path != "/" {
-        let mems = FileSystem.bytesIfPresent(directory + "/cpuset.mems").flatMap { NodeSet(kernelList: $0[...]) }
-        // Configured mems stay as they are when a node comes online: nothing below can widen.
-        if let mems, !mems.isEmpty { continue }
+    // Configured mems stay as they are when a node comes online: nothing below can widen.
+    var explicit: Set<CgroupPath> = []
+    CgroupTree.walk(mount: roots.cgroup, rootMems: NodeSet()) { path, directory, _ in
+      if !path.isRoot {
+        if explicit.contains(path.parent) || !(CgroupTree.mems(directory + "/cpuset.mems") ?? NodeSet()).isEmpty {
+          explicit.insert(path)
+          return
+        }
       }
-      if outside.contains(where: { FenceCheck.within(path, $0) }) { continue }
-      if !FenceCheck.processes(directory + "/cgroup.procs", root: path == "/", proc: roots.proc).isEmpty {
-        found.append(path)
-      }
-      for child in FenceCheck.subdirectories(directory).reversed() {
-        stack.append(path == "/" ? "/" + child : path + "/" + child)
+      if outside.contains(where: { path.isWithin($0) }) { return }
+      if !CgroupTree.processes(directory, proc: roots.proc, withoutKernelThreads: path.isRoot).isEmpty {
+        found.append(path.description)
       }
     }
     return found
