@@ -113,7 +113,12 @@ DEB := privnuma_$(shell sed -n '1s/^privnuma (\(.*\)).*/\1/p' debian/changelog)_
 
 deb: $(DEB)
 
-$(DEB): $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null)) | deps
+# Prerequisites: every regular file of the tree (a fixture's dangling sysfs link is no
+# file make could find), colons escaped.
+DEB_INPUTS := $(shell git ls-files -co --exclude-standard 2>/dev/null | \
+  while IFS= read -r f; do [ -f "$$f" ] && printf '%s\n' "$$f"; done | sed 's/:/\\:/g')
+
+$(DEB): $(DEB_INPUTS) | deps
 	rm -rf .build/deb && mkdir -p .build/deb/privnuma
 	git ls-files -co --exclude-standard | \
 	  tar -cf - --ignore-failed-read --verbatim-files-from -T - | tar -xf - -C .build/deb/privnuma

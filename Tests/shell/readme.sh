@@ -99,6 +99,10 @@ declare -A outcome=(
     ['SLURM_LOCALID=2 privnuma -p rank:2,3 -- ./app']="grep -q 'rank' \"\$LOG\""
     # Local rank 1 picks the second entry, node 0.
     ['SLURM_LOCALID=1 privnuma -p rank:0,0 -- privnuma show']="grep -qx 'policy: preferred' \"\$LOG\" && grep -qE '^preferred: 0 ?\$' \"\$LOG\""
+    # The SPANK plugin is a shared object built against Slurm's spank.h, staged where
+    # plugstack.conf is told to find it.
+    ['make slurm-plugin']='readelf -h "$ROOT/.build/slurm/privnuma_spank.so" | grep -q "DYN (Shared object file)"'
+    ['sudo make install-slurm-plugin']='cmp -s "$DESTDIR/usr/local/lib/privnuma/privnuma_spank.so" "$ROOT/.build/slurm/privnuma_spank.so"'
     # The installed binary is the release build this tree makes.
     ['sudo make install']='cmp -s "$DESTDIR/usr/local/bin/privnuma" "$ROOT/.build/release/privnuma" && [ -f "$DESTDIR/usr/local/share/man/man1/privnuma.1" ]'
     ['sudo make uninstall']='[ ! -e "$DESTDIR/usr/local/bin/privnuma" ] && [ ! -e "$DESTDIR/usr/local/share/man/man1/privnuma.1" ]'
