@@ -199,6 +199,10 @@ public enum Registry {
         if error == .noSuchFile {
           return .failure(.usage("\(path) is a symbolic link to a file that does not exist; fix the link or remove it"))
         }
+        // privnuma reads the registry with the caller's rights, privileged install or not.
+        if error == .accessDenied {
+          return .failure(.system("cannot open \(path): \(error); privnuma reads the registry with the caller's rights, so every user must be able to read it: run 'chmod 0644 \(path)'"))
+        }
         return .failure(.system("cannot open \(path): \(error)"))
       }
       defer { close(file) }

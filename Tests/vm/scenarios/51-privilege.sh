@@ -11,8 +11,9 @@
 #   bob -m cxl0 / -m 2     refused, exit 3, nothing runs
 #   setuid root install    alice's launch works the same and the child has
 #                          alice's ids in all four places and no capability
-#   --registry /root/...   refused through either install before anything is
-#                          read: only root may choose the registry
+#   a 0600 registry file   alice's nodes --json through either install cannot
+#                          read it (exit 1, the file named) and never shows its
+#                          Description, which root's nodes --json does show
 #
 # cases: privilege-setcap privilege-alice-membind privilege-alice-preferred
 # cases: privilege-stays-in-opt-in-subtree privilege-needed-to-join
@@ -161,18 +162,34 @@ for install in setcap:$PN setuid:$suid; do
     end
 done
 
-# A root-only directory given as --registry is refused before anything is
-# read (only root may choose the registry under privilege), so its files'
-# lines cannot leak through registry error messages.
-mkdir -p /root/private && chmod 0700 /root/private && cp "$REG/50-cxl0.conf" /root/private/
+# Read-only commands read with the caller's rights from the first instruction
+# on (a setuid install takes alice's uid as effective uid before reading
+# anything): a registry file root keeps to itself (0600, as an administrator
+# may hide who a node is for) cannot be read by alice, so her `nodes --json` through
+# either install stops (exit 1, names the file) and never shows its contents.
+# Independent of privnuma: alice's own cat is refused, and root's `nodes --json`
+# shows the Description, so a privnuma that read it with root's rights would
+# print it.
+secret="root-only-expander-$$"
+printf 'Description=%s\n' "$secret" >> "$REG/60-cxl1.conf"
+chmod 0600 "$REG/60-cxl1.conf"
+run run_as alice cat "$REG/60-cxl1.conf"
+alice_cat_rc=$RC
+run privnuma nodes --json
+root_out=$OUT
 for install in setcap:$PN setuid:$suid; do
-    run run_as alice "${install#*:}" --registry /root/private -m 0 true
+    run run_as alice "${install#*:}" nodes --json
     begin "privilege-reads-as-caller-${install%%:*}"
-    want_rc 3
-    want_err_has "--registry /root/private is not accepted"
-    want_err_lacks "AllowGroups"
+    want "alice's cat of the 0600 file exited $alice_cat_rc, want it refused" [ "$alice_cat_rc" != 0 ]
+    want "root's nodes does not show the Description, so the probe shows nothing: $root_out" \
+        sh -c 'printf "%s" "$1" | grep -q "$2"' - "$root_out" "$secret"
+    want_rc 1
+    want_err_has "cannot open $REG/60-cxl1.conf: EACCES"
+    want_err_has "chmod 0644 $REG/60-cxl1.conf"
+    want "alice's nodes showed the root-only file's Description" \
+        sh -c '! printf "%s" "$1" | grep -q "$2"' - "$OUT$ERR" "$secret"
     end
 done
-rm -rf /root/private
+chmod 0644 "$REG/60-cxl1.conf"
 
 fence_teardown

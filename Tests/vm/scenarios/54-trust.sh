@@ -8,7 +8,8 @@
 #   FUSE                   fuse.ko loaded with insmod; Tests/vm/fakefs (the raw
 #                          /dev/fuse protocol) mounted over the registry as a
 #                          mount made for bob, serving a root-owned 0644 file
-#                          that allows bob on cxl0: refused, exit 3, nothing runs
+#                          that allows bob on cxl0: refused, exit 3, nothing runs;
+#                          the same mount made by root (user_id=0): refused alike
 #   names                  AllowGroups= names a group /etc/group lacks: nodes and
 #                          check warn that it could not be resolved, bob refused
 #   resolver attack        Tests/vm/forge runs privnuma and attaches (ptrace) to
@@ -29,6 +30,7 @@
 # cases: trust-registry-option-queries trust-registry-option-root
 # cases: trust-parent-owned-by-user-setcap trust-parent-owned-by-user-setuid
 # cases: trust-fuse-setcap trust-fuse-setuid trust-unresolved-name
+# cases: trust-fuse-root-mount-setcap trust-fuse-root-mount-setuid
 # cases: trust-resolver-attack-control trust-resolver-attack-setcap
 # cases: trust-resolver-attack-setuid
 # cases: trust-escaped-name-audit trust-escaped-name-stat
@@ -111,9 +113,13 @@ EOF
 if [ ! -e /dev/fuse ]; then
     fail trust-fuse-setcap "no /dev/fuse after insmod $fuse_ko"
     fail trust-fuse-setuid "no /dev/fuse after insmod $fuse_ko"
+    fail trust-fuse-root-mount-setcap "no /dev/fuse after insmod $fuse_ko"
+    fail trust-fuse-root-mount-setuid "no /dev/fuse after insmod $fuse_ko"
 elif ! fakefs "$REG" 50-cxl0.conf "$fake" 1002; then
     fail trust-fuse-setcap "fakefs could not mount over $REG"
     fail trust-fuse-setuid "fakefs could not mount over $REG"
+    fail trust-fuse-root-mount-setcap "fakefs could not mount over $REG for uid 1002"
+    fail trust-fuse-root-mount-setuid "fakefs could not mount over $REG for uid 1002"
 else
     listing=$(ls -ln "$REG" 2>&1 | tr '\n' ' ')
     for install in $installs; do
@@ -129,6 +135,28 @@ else
         end
     done
     umount "$REG"
+    # A FUSE mount root made (user_id=0, as a daemon root starts would make it):
+    # no user_id= of a user and nothing in /etc/fstab, so only the FUSE rule
+    # stands between bob and the file it serves.
+    if ! fakefs "$REG" 50-cxl0.conf "$fake" 0; then
+        fail trust-fuse-root-mount-setcap "fakefs could not mount over $REG for uid 0"
+        fail trust-fuse-root-mount-setuid "fakefs could not mount over $REG for uid 0"
+    else
+        options=$(awk -v m="$REG" '$5 == m { print $NF }' /proc/self/mountinfo)
+        for install in $installs; do
+            m=$(marker)
+            run run_as bob "${install#*:}" -m cxl0 workload 64 "$m"
+            begin "trust-fuse-root-mount-${install%%:*}"
+            note "super options: $options"
+            want "the mount's super options '$options' do not say user_id=0" \
+                sh -c 'printf "%s" "$1" | grep -q "user_id=0,"' - "$options"
+            want_rc 3
+            want_err_has "insecure registry: $REG is on a FUSE file system (fuse.fakefs at $REG)"
+            want_no_marker "$m"
+            end
+        done
+        umount "$REG"
+    fi
 fi
 rm -f "$fake"
 
