@@ -8,21 +8,21 @@
 _privnuma_commands='show hardware nodes check explain stat audit migrate fence online offline'
 _privnuma_modes='preferred bind interleave preferred-many weighted-interleave'
 
-# The options of a context (the launch, or a command) as NAME=KIND words: KIND is empty
-# for a flag; nodes, node, cpus, dir, file, mode, pid or text for an option with a
-# value; >CONTEXT for an option that hands the rest of the line to a command.
+# The options of a context (the launch, or a command) as NAME=KIND words in the array
+# reply: KIND is empty for a flag; nodes, node, cpus, dir, file, mode, pid or text for an
+# option with a value; >CONTEXT for an option that hands the rest of the line to a command.
 _privnuma_options()
 {
     case $1 in
-        launch) REPLY='--membind=nodes -m=nodes --preferred=node -p=node --preferred-many=nodes -P=nodes --interleave=nodes -i=nodes --weighted-interleave=nodes -w=nodes --localalloc= -l= --cpunodebind=nodes -N=nodes --physcpubind=cpus -C=cpus --balancing= -b= --static= --relative= --all= -a= --allow-unfenced= --quiet= -q= --registry=dir --show=>show -s=>show --hardware=>hardware -H=>hardware --help=>end -h=>end --version=>end -V=>end' ;;
-        show | hardware | nodes | stat | audit) REPLY='--json= --registry=dir --help=>end -h=>end' ;;
-        check) REPLY='--json= --registry=dir --help=>end -h=>end --policy=mode --balancing= -b= --allow-unfenced=' ;;
-        explain) REPLY='--json= --membind=nodes -m=nodes --preferred=node -p=node --preferred-many=nodes -P=nodes --interleave=nodes -i=nodes --weighted-interleave=nodes -w=nodes --localalloc= -l= --cpunodebind=nodes -N=nodes --physcpubind=cpus -C=cpus --balancing= -b= --static= --relative= --all= -a= --allow-unfenced= --quiet= -q= --registry=dir --help=>end -h=>end' ;;
-        migrate) REPLY='--json= --registry=dir --help=>end -h=>end --to=nodes --from=nodes --allow-unfenced=' ;;
-        fence) REPLY='--json= --registry=dir --help=>end -h=>end --dry-run= -n=' ;;
-        online | offline) REPLY='--registry=dir --help=>end -h=>end' ;;
-        help) REPLY='--help=>end -h=>end' ;;
-        *) REPLY= ;;
+        launch) reply=('--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=nodes' '-N=nodes' '--physcpubind=cpus' '-C=cpus' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--registry=dir' '--show=>show' '-s=>show' '--hardware=>hardware' '-H=>hardware' '--help=>end' '-h=>end' '--version=>end' '-V=>end') ;;
+        show|hardware|nodes|stat|audit) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end') ;;
+        check) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end' '--policy=mode' '--balancing=' '-b=' '--allow-unfenced=') ;;
+        explain) reply=('--json=' '--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=nodes' '-N=nodes' '--physcpubind=cpus' '-C=cpus' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--registry=dir' '--help=>end' '-h=>end') ;;
+        migrate) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end' '--to=nodes' '--from=nodes' '--allow-unfenced=') ;;
+        fence) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n=') ;;
+        online|offline) reply=('--registry=dir' '--help=>end' '-h=>end') ;;
+        help) reply=('--help=>end' '-h=>end') ;;
+        *) reply=() ;;
     esac
 }
 
@@ -31,11 +31,11 @@ _privnuma_options()
 _privnuma_operands()
 {
     case $1 in
-        launch | explain) REPLY='command' ;;
+        launch|explain) REPLY='command' ;;
         check) REPLY='nodes' ;;
-        stat | migrate) REPLY='pid' ;;
+        stat|migrate) REPLY='pid' ;;
         fence) REPLY='words:status,apply' ;;
-        online | offline) REPLY='text' ;;
+        online|offline) REPLY='text' ;;
         help) REPLY='words:show,hardware,nodes,check,explain,stat,audit,migrate,fence,online,offline' ;;
         *) REPLY= ;;
     esac
@@ -46,8 +46,9 @@ _privnuma_operands()
 _privnuma_lookup()
 {
     local entry found= count=0
+    local -a reply
     _privnuma_options "$1"
-    for entry in $REPLY; do
+    for entry in "${reply[@]}"; do
         if [[ ${entry%%=*} == "$2" ]]; then
             found=$entry count=1
             break
@@ -100,6 +101,74 @@ _privnuma_read_option()
     done
 }
 
+# Reads the words after privnuma's own name ($@, the last one the word under the cursor)
+# the way privnuma will: sets the caller's ctx, pending, registry and done, and start to
+# the position in $@ of the first word of a program to run when the cursor is in one.
+_privnuma_scan()
+{
+    local i=0 w
+    for w in "$@"; do
+        ((++i == $#)) && break
+        if [[ -n $pending ]]; then
+            [[ $pending == --registry ]] && registry=$w
+            pending=
+        elif ((i == 1)) && [[ $w != -* ]]; then
+            ctx=$w
+        elif [[ -z $done && $w == -- ]]; then
+            done=1
+            _privnuma_operands "$ctx"
+            if [[ $REPLY == command ]]; then
+                start=$((i + 1))
+                return
+            fi
+        elif [[ -z $done && $w == -?* ]]; then
+            _privnuma_read_option "$w"
+        else
+            _privnuma_operands "$ctx"
+            if [[ $REPLY == command ]]; then
+                start=$i
+                return
+            fi
+        fi
+    done
+    if [[ -z $pending && $w != -* ]] && (($# > 1)); then
+        _privnuma_operands "$ctx"
+        [[ $REPLY == command ]] && start=$#
+    fi
+}
+
+# Offers what may stand at the cursor: word $1, the $2nd after privnuma's own name, in
+# the context _privnuma_scan read (a program to run is handed over before this).
+_privnuma_complete_word()
+{
+    local cur=$1 operands letters lead
+    _privnuma_operands "$ctx"
+    operands=$REPLY
+    if [[ -n $pending ]]; then
+        _privnuma_lookup "$ctx" "$pending" && _privnuma_values "$_privnuma_kind" "" "$cur"
+    elif [[ -z $done && $cur == --*=* ]]; then
+        if _privnuma_lookup "$ctx" "${cur%%=*}" && [[ -n $_privnuma_kind && $_privnuma_kind != '>'* ]]; then
+            _privnuma_values "$_privnuma_kind" "$_privnuma_name=" "${cur#*=}"
+        fi
+    elif [[ -z $done && $cur == -* ]]; then
+        # -m0,1: a value glued to its option letter.
+        letters=${cur#-} lead=-
+        while [[ -n $letters ]] && _privnuma_lookup "$ctx" "-${letters:0:1}"; do
+            lead+=${letters:0:1} letters=${letters:1}
+            [[ -z $_privnuma_kind ]] && continue
+            [[ -n $letters && $_privnuma_kind != '>'* ]] && _privnuma_values "$_privnuma_kind" "$lead" "$letters"
+            break
+        done
+        if [[ -z $letters || $cur == --* ]]; then
+            _privnuma_offer_options "$ctx" "$cur"
+        fi
+    elif (($2 == 1)); then
+        _privnuma_offer_commands "$cur"
+    elif [[ -n $operands ]]; then
+        _privnuma_values "$operands" "" "$cur"
+    fi
+}
+
 # Adds to COMPREPLY each value of kind $1 that starts with $3, preceded by $2.
 _privnuma_values()
 {
@@ -135,6 +204,22 @@ _privnuma_values()
     done
 }
 
+# Adds to COMPREPLY each option of context $1 that starts with $2.
+_privnuma_offer_options()
+{
+    local w
+    local -a reply
+    _privnuma_options "$1"
+    for w in "${reply[@]}"; do
+        [[ ${w%%=*} == "$2"* ]] && COMPREPLY+=("${w%%=*}")
+    done
+}
+
+_privnuma_offer_commands()
+{
+    _privnuma_values "words:${_privnuma_commands// /,}" "" "$1"
+}
+
 # Hands the line from word $1 on to the completion of the command found there.
 _privnuma_hand_over()
 {
@@ -168,73 +253,18 @@ _privnuma()
         line=${line#"$w"}
     done
     local n=$((${#W[@]} - 1))
-    local cur=${W[n]} prog=${W[0]} ctx=launch pending= registry= start= done= i
+    local cur=${W[n]} prog=${W[0]} ctx=launch pending= registry= start= done= lead
     local _privnuma_name _privnuma_kind REPLY
     [[ $prog == */* && -x $prog ]] || prog=privnuma
 
-    for ((i = 1; i < n; i++)); do
-        w=${W[i]}
-        if [[ -n $pending ]]; then
-            [[ $pending == --registry ]] && registry=$w
-            pending=
-        elif ((i == 1)) && [[ $w != -* ]]; then
-            ctx=$w
-        elif [[ -z $done && $w == -- ]]; then
-            done=1
-            _privnuma_operands "$ctx"
-            if [[ $REPLY == command ]]; then
-                start=$((i + 1))
-                break
-            fi
-        elif [[ -z $done && $w == -?* ]]; then
-            _privnuma_read_option "$w"
-        else
-            _privnuma_operands "$ctx"
-            if [[ $REPLY == command ]]; then
-                start=$i
-                break
-            fi
-        fi
-    done
+    _privnuma_scan "${W[@]:1}"
     if [[ -n $start ]]; then
         _privnuma_hand_over "${R[start]}"
         return
     fi
-
-    _privnuma_operands "$ctx"
-    local operands=$REPLY letters lead
-    if [[ -n $pending ]]; then
-        _privnuma_lookup "$ctx" "$pending" && _privnuma_values "$_privnuma_kind" "" "$cur"
-    elif [[ -z $done && $cur == --*=* ]]; then
-        if _privnuma_lookup "$ctx" "${cur%%=*}" && [[ -n $_privnuma_kind && $_privnuma_kind != '>'* ]]; then
-            _privnuma_values "$_privnuma_kind" "$_privnuma_name=" "${cur#*=}"
-        fi
-    elif [[ -z $done && $cur == -* ]]; then
-        # -m0,1: a value glued to its option letter.
-        letters=${cur#-} lead=-
-        while [[ -n $letters ]] && _privnuma_lookup "$ctx" "-${letters:0:1}"; do
-            lead+=${letters:0:1} letters=${letters:1}
-            [[ -z $_privnuma_kind ]] && continue
-            [[ -n $letters && $_privnuma_kind != '>'* ]] && _privnuma_values "$_privnuma_kind" "$lead" "$letters"
-            break
-        done
-        if [[ -z $letters || $cur == --* ]]; then
-            _privnuma_options "$ctx"
-            for w in $REPLY; do
-                [[ ${w%%=*} == "$cur"* ]] && COMPREPLY+=("${w%%=*}")
-            done
-        fi
-    elif ((n == 1)); then
-        _privnuma_values "words:${_privnuma_commands// /,}" "" "$cur"
-    elif [[ $operands == command ]]; then
-        _privnuma_hand_over "${R[n]}"
-        return
-    elif [[ -n $operands ]]; then
-        _privnuma_values "$operands" "" "$cur"
-    fi
+    _privnuma_complete_word "$cur" "$n"
 
     # Readline replaces only what follows the last '=' or ':' that bash split at.
-    lead=
     [[ $COMP_WORDBREAKS == *=* && $cur == *=* ]] && lead=${cur%"${cur##*=}"}
     [[ $COMP_WORDBREAKS == *:* && ${cur#"$lead"} == *:* ]] && lead=${cur%"${cur##*:}"}
     if [[ -n $lead ]]; then
