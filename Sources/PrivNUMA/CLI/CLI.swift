@@ -17,7 +17,7 @@ public enum CLI {
 
   static func run(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
     guard let first = args.first else {
-      Diagnostics.writeAll(2, Help.usage)
+      Diagnostics.writeAll(.standardError, Help.usage)
       return .failure(.usage("no command or options given; see 'privnuma --help'"))
     }
     // The launch is the hot path: its options go to the hand-written parser at once.

@@ -1,5 +1,3 @@
-import Glibc
-
 /// `privnuma fence status|apply`: the cgroup cpuset fence that keeps `cpuset`-backend private
 /// nodes private on kernels without N_MEMORY_PRIVATE (DESIGN §1, §3).
 ///

@@ -1,5 +1,3 @@
-import Glibc
-
 /// Carries out a plan: cgroup, privilege drop, CPU affinity, memory policy, verification,
 /// exec. Each step either succeeds or stops the launch before the command runs.
 public struct Launcher {

@@ -1,5 +1,3 @@
-import Glibc
-
 /// `privnuma __slurm-task PID UID GIDS [ARGV...]`: run by privnuma's SPANK plugin, as root,
 /// for each task slurmstepd has forked and placed in its cgroup, before the task execs.
 /// It writes the task's own `cpuset.mems`: the step's general nodes, plus the private nodes
@@ -13,7 +11,7 @@ enum SlurmTask {
   static let usage = "usage: privnuma __slurm-task PID UID GIDS [ARGV...] (run as root by privnuma's SPANK plugin)"
 
   static func run(_ args: ArraySlice<String>) -> Result<Int32, Failure> {
-    guard getuid() == 0 else {
+    guard Identity.current().uid == 0 else {
       return .failure(.usage("__slurm-task is run by privnuma's SPANK plugin inside slurmstepd, as root; \(usage)"))
     }
     let words = Array(args)

@@ -1,5 +1,3 @@
-import Glibc
-
 /// A cgroup that holds processes and may still allocate on a cpuset-fenced private node
 /// without being its opt-in cgroup: a hole in the fence.
 public struct FenceLeak: Sendable, Equatable {

@@ -124,18 +124,13 @@ enum Accounts {
     guard spawned == 0 else { return nil }
     var output: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
+    let reader = FileDescriptor(rawValue: pipeFDs[0])
     while output.count < 1 << 16 {
-      let n = buffer.withUnsafeMutableBytes { read(pipeFDs[0], $0.baseAddress, $0.count) }
-      if n > 0 {
-        output.append(contentsOf: buffer[0..<n])
-      } else if n < 0 && errno == EINTR {
-        continue
-      } else {
-        break
-      }
+      guard case .success(let n) = buffer.withUnsafeMutableBytes({ reader.read(into: $0) }), n > 0 else { break }
+      output.append(contentsOf: buffer[0..<n])
     }
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    _ = retryingOnInterrupt { waitpid(pid, &status, 0) }
     guard status == 0 else { return nil }
     let text = String(decoding: output, as: UTF8.self)
     return text.split(separator: "\n").first.map(String.init)

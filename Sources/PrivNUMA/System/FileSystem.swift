@@ -9,23 +9,9 @@ enum FileSystem {
 
   /// The whole file as bytes: the launch path parses sysfs and proc without building Strings.
   static func readBytes(_ path: String) -> Result<[UInt8], Errno> {
-    let fd = retryingOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
-    guard case .success(let descriptor) = fd else {
-      if case .failure(let error) = fd { return .failure(error) }
-      return .failure(.invalidArgument)
-    }
-    defer { close(descriptor) }
-    var bytes: [UInt8] = []
-    // An uninitialised stack buffer: sysfs files are tiny, and zero-filling a heap one costs
-    // more than the read on the launch path.
-    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk in
-      while true {
-        switch retryingOnInterrupt({ Glibc.read(descriptor, chunk.baseAddress, chunk.count) }) {
-        case .failure(let error): return .failure(error)
-        case .success(0): return .success(bytes)
-        case .success(let n): bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
-        }
-      }
+    FileDescriptor.open(path, O_RDONLY | O_CLOEXEC).flatMap { file in
+      defer { file.close() }
+      return file.readAll()
     }
   }
 

@@ -1,5 +1,3 @@
-import Glibc
-
 /// The one place privnuma talks to stderr and stdout.
 ///
 /// Text carries data other users choose (process names from /proc, registry values, paths),
@@ -10,11 +8,11 @@ import Glibc
 public enum Diagnostics {
   /// `privnuma: <message>` on stderr.
   public static func error(_ message: String) {
-    writeAll(2, "privnuma: " + message + "\n")
+    writeAll(.standardError, "privnuma: " + message + "\n")
   }
 
   public static func warning(_ message: String) {
-    writeAll(2, "privnuma: warning: " + message + "\n")
+    writeAll(.standardError, "privnuma: warning: " + message + "\n")
   }
 
   /// The fail-safe rule's warning for each broken registry file (privnuma.conf(5)).
@@ -25,7 +23,7 @@ public enum Diagnostics {
   }
 
   public static func output(_ text: String) {
-    writeAll(1, text)
+    writeAll(.standardOutput, text)
   }
 
   /// A command's report: its text, or with `--json` its JSON document. With `machine`, the
@@ -55,15 +53,8 @@ public enum Diagnostics {
     return out
   }
 
-  static func writeAll(_ fd: Int32, _ text: String) {
-    var bytes = Array(terminalSafe(text).utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let n = bytes.withUnsafeMutableBytes { buffer in
-        retryingOnInterrupt { Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset) }
-      }
-      guard case .success(let written) = n, written > 0 else { return }
-      offset += written
-    }
+  /// A report that cannot be written has nowhere left to go, so a failed write is dropped.
+  static func writeAll(_ file: FileDescriptor, _ text: String) {
+    _ = file.writeAll(Array(terminalSafe(text).utf8))
   }
 }

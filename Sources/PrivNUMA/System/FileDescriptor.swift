@@ -1,0 +1,74 @@
+import Glibc
+
+/// An open file of this process, in the style of swift-system's `FileDescriptor`: each system
+/// call on it is one typed function that returns `Errno` and retries EINTR in one place
+/// (`retryingOnInterrupt`), so callers never see C's -1 and errno.
+struct FileDescriptor {
+  let rawValue: Int32
+
+  static let standardOutput = FileDescriptor(rawValue: STDOUT_FILENO)
+  static let standardError = FileDescriptor(rawValue: STDERR_FILENO)
+
+  /// open(2); `flags` are the `O_` flags, `O_CLOEXEC` included by the caller.
+  static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) -> Result<FileDescriptor, Errno> {
+    retryingOnInterrupt { Glibc.open(path, flags, mode) }.map(FileDescriptor.init(rawValue:))
+  }
+
+  /// openat(2): `name` inside the directory open as `self`.
+  func open(_ name: String, _ flags: Int32) -> Result<FileDescriptor, Errno> {
+    retryingOnInterrupt { openat(rawValue, name, flags) }.map(FileDescriptor.init(rawValue:))
+  }
+
+  /// close(2). Never retried: on Linux the descriptor is gone even when close reports EINTR.
+  func close() {
+    _ = Glibc.close(rawValue)
+  }
+
+  /// read(2) into `buffer`; 0 at the end of the file.
+  func read(into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
+    retryingOnInterrupt { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }
+  }
+
+  /// write(2) of `buffer`; the count the kernel took, which may be less.
+  func write(_ buffer: UnsafeRawBufferPointer) -> Result<Int, Errno> {
+    retryingOnInterrupt { Glibc.write(rawValue, buffer.baseAddress, buffer.count) }
+  }
+
+  /// fstat(2).
+  func status() -> Result<stat, Errno> {
+    var info = stat()
+    return retryingOnInterrupt { fstat(rawValue, &info) }.map { _ in info }
+  }
+
+  /// Everything up to the end of the file. An uninitialised stack buffer: sysfs and proc
+  /// files are tiny, and zero-filling a heap one costs more than the read on the launch path.
+  func readAll() -> Result<[UInt8], Errno> {
+    var bytes: [UInt8] = []
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk in
+      while true {
+        switch read(into: UnsafeMutableRawBufferPointer(chunk)) {
+        case .failure(let error): return .failure(error)
+        case .success(0): return .success(bytes)
+        case .success(let n): bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+        }
+      }
+    }
+  }
+
+  /// Every byte of `bytes`, in as many writes as the kernel needs; stops at the first error,
+  /// or when a write takes nothing.
+  func writeAll(_ bytes: [UInt8]) -> Result<Void, Errno> {
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes.withUnsafeBytes { buffer in
+        write(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
+      }
+      switch written {
+      case .failure(let error): return .failure(error)
+      case .success(0): return .failure(Errno(rawValue: EIO))
+      case .success(let n): offset += n
+      }
+    }
+    return .success(())
+  }
+}
