@@ -1,0 +1,189 @@
+/// The values of registry keys and the mistakes administrators make writing them: each
+/// check says what is wrong and how to write it instead.
+extension Registry {
+  /// Why `label` cannot name node `id`, or nil when it can.
+  ///
+  /// Labels are words in NODES, so they must not be keywords, and `node<N>` is what privnuma
+  /// calls an unlabelled private node N: a label of that shape for another node would make
+  /// `node3` mean two nodes.
+  static func labelProblem(_ label: String, id: Int) -> String? {
+    if label.isEmpty { return "empty Label; remove the key to use the default node\(id)" }
+    let bytes = Array(label.utf8)
+    let valid = isLowercaseLetter(bytes[0]) && bytes.dropFirst().allSatisfy {
+      isLowercaseLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+    }
+    guard valid else {
+      return "Label='\(label)' is not a valid label; start with a lowercase letter and use only lowercase letters, digits, '_' and '-'"
+    }
+    if nodeKeywords.contains(label) {
+      return "Label='\(label)' is a NODES keyword; choose another label"
+    }
+    if label.hasPrefix("node"), let number = decimal(String(label.dropFirst(4))), label != "node\(id)" {
+      if number == id {
+        return "Label='\(label)' is node\(id) with leading zeros; write node\(id), or remove the key for that default"
+      }
+      return "Label='\(label)' reads as node \(number) but this file declares node \(id); choose a label that is not node<number>"
+    }
+    return nil
+  }
+
+  /// Users or groups: names (resolved later, through NSS), or numeric ids below (uid_t)-1.
+  ///
+  /// An empty list is an error rather than "nobody": a bare `AllowUsers=` is far more often
+  /// an unfinished edit than a wish to lock everyone out, and leaving the key out already
+  /// has a meaning (everyone).
+  static func principals(_ text: String, key: String) -> Result<[String], Problem> {
+    let names = words(text)
+    if names.isEmpty {
+      return .failure(Problem("empty \(key) allows nobody; remove the key to allow everyone, or list names"))
+    }
+    for name in names {
+      if name.contains(",") {
+        return .failure(Problem("\(key) entry '\(name)' contains ','; separate names with spaces"))
+      }
+      if name.utf8.allSatisfy(isDigit), decimal(name).map({ $0 >= Int(UInt32.max) }) ?? true {
+        return .failure(Problem("\(key) entry '\(name)' is not a valid numeric id; ids run from 0 to \(UInt32.max - 1)"))
+      }
+    }
+    return .success(names)
+  }
+
+  /// Why `path` is not a safe cgroup path under the cgroup v2 mount, or nil when it is.
+  ///
+  /// privnuma may write a process into this cgroup with privilege, so the path must stay
+  /// inside the mount: no absolute path, no `..`, and no `.` or empty components either,
+  /// so that one cgroup has one spelling.
+  static func cgroupProblem(_ path: String) -> String? {
+    if path.isEmpty { return "empty Cgroup; remove the key, or give a path under the cgroup v2 mount" }
+    if path.hasPrefix("/") {
+      return "Cgroup='\(path)' is absolute; give it relative to the cgroup v2 mount, e.g. privnuma.slice/cxl0"
+    }
+    for component in path.split(separator: "/", omittingEmptySubsequences: false) {
+      if component == ".." {
+        return "Cgroup='\(path)' contains '..'; a cgroup path must stay under the cgroup v2 mount"
+      }
+      if component == "." || component.isEmpty {
+        return "Cgroup='\(path)' has an empty or '.' component; write it without '//', '/./' or a trailing '/'"
+      }
+      if component.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
+        return "Cgroup='\(path)' contains a space; cgroup names here have none"
+      }
+    }
+    return nil
+  }
+
+  /// Bytes with an optional K, M, G or T suffix (binary multiples, either case).
+  static func size(_ text: String) -> Result<UInt64, Problem> {
+    var digits = Substring(text)
+    var shift: UInt64 = 0
+    // A switch on the byte, not a Dictionary: hashing set-up costs start-up time on a launch.
+    let suffixShift: UInt64?
+    switch text.utf8.last {
+    case UInt8(ascii: "K"), UInt8(ascii: "k"): suffixShift = 10
+    case UInt8(ascii: "M"), UInt8(ascii: "m"): suffixShift = 20
+    case UInt8(ascii: "G"), UInt8(ascii: "g"): suffixShift = 30
+    case UInt8(ascii: "T"), UInt8(ascii: "t"): suffixShift = 40
+    default: suffixShift = nil
+    }
+    if let suffixShift {
+      shift = suffixShift
+      digits = Substring(text.utf8.dropLast())
+    }
+    guard !digits.isEmpty, digits.utf8.allSatisfy(isDigit) else {
+      return .failure(Problem("MinFree='\(text)' is not a size; write bytes with an optional K, M, G or T suffix, e.g. MinFree=256M" + commentHint(text)))
+    }
+    var value: UInt64 = 0
+    for digit in digits.utf8 {
+      let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+      let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
+      if overflow1 || overflow2 { return .failure(Problem(tooLarge(text))) }
+      value = sum
+    }
+    guard shift == 0 || value <= UInt64.max >> shift else { return .failure(Problem(tooLarge(text))) }
+    return .success(value << shift)
+  }
+
+  static func tooLarge(_ text: String) -> String {
+    "MinFree='\(text)' is too large: sizes stop below 16 EiB (2^64 bytes); give the reserve this node needs, e.g. MinFree=256M"
+  }
+
+  /// What is wrong with one value, before it is placed at its file and line.
+  struct Problem: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+  }
+
+  // MARK: - Helpers
+
+  /// The name within edit distance 2 of `word`, preferring one that differs only in case.
+  static func closest(to word: String, in names: [String]) -> String? {
+    if let sameLetters = names.first(where: { $0.lowercased() == word.lowercased() }) { return sameLetters }
+    var best: (name: String, distance: Int)?
+    for candidate in names {
+      let distance = editDistance(word, candidate)
+      if distance <= 2, distance < best?.distance ?? Int.max { best = (candidate, distance) }
+    }
+    return best?.name
+  }
+
+  /// Levenshtein distance over Unicode scalars.
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = previous
+    for i in 1...a.count {
+      current[0] = i
+      for j in 1...b.count {
+        let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+        current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
+      }
+      swap(&previous, &current)
+    }
+    return previous[b.count]
+  }
+
+  /// Digits only, no sign, at most ten of them: enough for any node number or uid.
+  static func decimal(_ text: String) -> Int? {
+    guard !text.isEmpty, text.utf8.count <= 10, text.utf8.allSatisfy(isDigit) else { return nil }
+    return Int(text)
+  }
+
+  static func words(_ text: String) -> [String] {
+    text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+  }
+
+  static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    var slice = bytes
+    while let first = slice.first, isBlank(first) { slice.removeFirst() }
+    while let last = slice.last, isBlank(last) { slice.removeLast() }
+    return slice
+  }
+
+  static func isBlank(_ byte: UInt8) -> Bool {
+    byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+  }
+
+  /// Control characters other than tab: they would reach terminals through listings.
+  static func isControl(_ byte: UInt8) -> Bool {
+    (byte < 0x20 && byte != UInt8(ascii: "\t")) || byte == 0x7F
+  }
+
+  static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+  static func isLowercaseLetter(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
+
+  static func hexByte(_ byte: UInt8) -> String {
+    let digits = String(byte, radix: 16, uppercase: true)
+    return "0x" + (digits.count < 2 ? "0" + digits : digits)
+  }
+
+  /// A hint for the common mistake of a comment after a value.
+  static func commentHint(_ value: String) -> String {
+    value.contains("#") || value.contains(";") ? " (comments go on a line of their own)" : ""
+  }
+
+  static func commaHint(_ word: String) -> String? {
+    word.contains(",") ? " (separate names with spaces, not commas)" : nil
+  }
+}
