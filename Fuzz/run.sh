@@ -38,9 +38,12 @@ MAP
 
 "$swift_bin/clang" -O1 -g -fsanitize=address -I "$build/src/CPrivNUMA/include" \
   -c "$build/src/CPrivNUMA/shim.c" -o "$build/shim.o"
+# The library's sources sit in its layer folders (System, Core, CLI and below them).
+sources=$(find "$build/src/PrivNUMA" -name '*.swift' | sort)
+# shellcheck disable=SC2086 # one word per source file; the paths have no blanks
 "$swift_bin/swiftc" -O -g -sanitize=fuzzer,address -parse-as-library -module-name PrivNUMA \
-  -use-ld=lld -I "$build/include" "$build"/src/PrivNUMA/*.swift "$build/src/$harness" "$build/shim.o" \
-  -lnuma -lcap -o "$build/$target-fuzzer"
+  -use-ld=lld -I "$build/include" $sources "$build/src/$harness" "$build/shim.o" \
+  -lcap -o "$build/$target-fuzzer"
 
 seeds=$root/Fuzz/corpus/$target
 dict=$root/Fuzz/$target.dict
