@@ -7,7 +7,6 @@ import Testing
     let set = IDSet(kernelList: "0-3,8,10-11\n")
     #expect(set == IDSet([0, 1, 2, 3, 8, 10, 11]))
     #expect(set?.listDescription == "0-3,8,10-11")
-    #expect(set?.spacedDescription == "0 1 2 3 8 10 11")
   }
 
   @Test func emptyAndMalformedLists() {

@@ -26,9 +26,6 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
 
   public var words: [String] { Capabilities.names.filter { contains($0.1) }.map(\.0) }
 
-  /// OOM_ELIGIBLE in the RFC: the node can give memory back under pressure.
-  public var oomEligible: Bool { contains(.reclaim) || contains(.demotion) }
-
   /// The first broken dependency rule (DESIGN §1), or nil when the set is consistent.
   public var ruleViolation: String? {
     for (name, capability) in [("mempolicy", Capabilities.mempolicy), ("numa-balancing", .numaBalancing), ("compaction", .compaction)]

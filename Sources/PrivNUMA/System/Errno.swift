@@ -16,7 +16,6 @@ public struct Errno: Error, Equatable, Hashable, CustomStringConvertible, Sendab
   public static let accessDenied = Errno(rawValue: EACCES)
   public static let invalidArgument = Errno(rawValue: EINVAL)
   public static let noDevice = Errno(rawValue: ENODEV)
-  public static let noMemory = Errno(rawValue: ENOMEM)
   public static let notImplemented = Errno(rawValue: ENOSYS)
   public static let execFormat = Errno(rawValue: ENOEXEC)
   public static let notDirectory = Errno(rawValue: ENOTDIR)

@@ -59,8 +59,6 @@ enum FileSystem {
     var mode: UInt32
     var isSymlink: Bool { mode & S_IFMT == S_IFLNK }
     var isDirectory: Bool { mode & S_IFMT == S_IFDIR }
-    var isRegular: Bool { mode & S_IFMT == S_IFREG }
-    var writableByOthers: Bool { mode & (S_IWGRP | S_IWOTH) != 0 }
   }
 
   static func status(_ path: String) -> Result<Status, Errno> {

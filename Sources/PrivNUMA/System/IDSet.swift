@@ -132,9 +132,6 @@ public struct IDSet: Equatable, Hashable, Sendable, Sequence, CustomStringConver
     return text
   }
 
-  /// numactl's layout: ids separated by spaces.
-  public var spacedDescription: String { map(String.init).joined(separator: " ") }
-
   public var description: String { listDescription }
 
   /// Parses the kernel's list format (`0-3,8`), as found in sysfs and /proc; nil when malformed.
