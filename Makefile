@@ -38,8 +38,8 @@ deps:
 # Unit and binary tests (the binary tests run the release build that make install
 # installs), the VM suite on a four-node guest with Debian 12's 6.1 kernel and its
 # placement and fence scenarios again on Debian 12's 6.12 kernel, then the shell-level
-# tests (completions in bash, zsh and fish; make install; make deb and lintian; every
-# command the README documents).
+# tests (the layers compiled floor by floor; completions in bash, zsh and fish; make
+# install; make deb and lintian; every command the README documents).
 test: deps build slurm-plugin
 	$(SWIFT) test
 	Tests/vm/kernels

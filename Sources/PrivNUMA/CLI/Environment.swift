@@ -1,5 +1,3 @@
-import Glibc
-
 /// The process's surroundings: where to read the machine from, who is asking, with what rights.
 /// Environment overrides are honoured only without privilege (DESIGN §4).
 public struct Environment {
@@ -35,8 +33,7 @@ public struct Environment {
     var roots = Roots.system
     var ignored: [String] = []
     for name in overrideVariables {
-      guard let raw = getenv(name), raw.pointee != 0 else { continue }
-      let value = String(cString: raw)
+      guard let value = ProcessEnvironment.value(name), !value.isEmpty else { continue }
       if privilege.elevated {
         ignored.append(name)
         continue

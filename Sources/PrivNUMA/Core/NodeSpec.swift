@@ -1,5 +1,3 @@
-import Glibc
-
 /// What the NODES grammar is resolved against: the machine, the cpuset and the registry.
 public struct NodeContext: Sendable {
   /// Nodes online.
@@ -40,9 +38,7 @@ public struct NodeContext: Sendable {
     self.environment = environment
   }
 
-  public static let processEnvironment: @Sendable (String) -> String? = { name in
-    getenv(name).map { String(cString: $0) }
-  }
+  public static let processEnvironment: @Sendable (String) -> String? = { ProcessEnvironment.value($0) }
 
   /// The variables that give a process's rank on its machine, in the order they are tried.
   public static let localRankVariables = ["SLURM_LOCALID", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID"]
