@@ -3,6 +3,13 @@ import Testing
 
 @testable import PrivNUMA
 
+extension MigrationPlanner {
+  /// The plan for what the fixture's /proc says of the process, read as `migrate` reads it.
+  fileprivate func plan(_ request: MigrationRequest) -> Result<MigrationPlan, Failure> {
+    plan(request, MigrationFacts.read(proc: machine.roots.proc, pid: request.pid))
+  }
+}
+
 /// A kernel that records migrate_pages calls and answers as told; nothing else is used.
 private final class MigrationKernel: StubKernel, @unchecked Sendable {
   var calls: [(pid: Int32, from: NodeSet, to: NodeSet)] = []
@@ -27,10 +34,8 @@ struct MigrateTests {
       elevated: elevated)
   }
 
-  func request(_ pid: Int32, to: String, from: String? = nil, allowUnfenced: Bool = false) -> Migrate.Request {
-    var request = Migrate.Request(pid: pid, to: to, from: from)
-    request.allowUnfenced = allowUnfenced
-    return request
+  func request(_ pid: Int32, to: String, from: String? = nil, allowUnfenced: Bool = false) -> MigrationRequest {
+    MigrationRequest(pid: pid, to: to, from: from, allowUnfenced: allowUnfenced)
   }
 
   func failure(_ result: Result<MigrationPlan, Failure>) -> Failure? {
@@ -165,6 +170,59 @@ struct MigrateTests {
     let plan = try planner(caller: Self.root).plan(request(900, to: "0")).get()
     #expect(plan.from == NodeSet([1, 3]))
     #expect(plan.warnings.contains { $0.contains("memory policy naming node 3") })
+  }
+
+  // MARK: - The decisions alone, over facts as System would read them
+
+  /// Process 812 of the proc-cpuset fixture as read, with `change` applied.
+  func facts(_ change: (inout MigrationFacts) -> Void = { _ in }) -> MigrationFacts {
+    var facts = MigrationFacts.read(proc: ProcFixture.cpuset().roots.proc, pid: 812)
+    change(&facts)
+    return facts
+  }
+
+  @Test func theFactsOfTheFixtureProcess() throws {
+    let read = facts()
+    #expect(try read.status.get().uid == 1001)
+    #expect(try read.usage.get().nodeSet == NodeSet([0, 3]))
+    #expect(read.cgroup == "/privnuma.slice/mem3")
+  }
+
+  @Test func aProcessThatVanishedIsNoProcess() {
+    let gone = facts { $0.status = .failure(.noSuchProcess) }
+    #expect(failure(planner().plan(request(812, to: "3"), gone)) == .system("no process 812"))
+    let exited = facts { $0.usage = .failure(.noSuchFile) }
+    #expect(failure(planner().plan(request(812, to: "3"), exited)) == .system("no process 812"))
+  }
+
+  @Test func unreadablePagesOfAnotherUserSayRootIsNeeded() throws {
+    let denied = facts { $0.usage = .failure(.accessDenied) }
+    let refused = try #require(failure(planner(caller: Fixture.bob).plan(request(812, to: "3"), denied)))
+    #expect(refused.kind == .system)
+    #expect(refused.message.contains("needs root (CAP_SYS_NICE)"))
+    #expect(refused.message.contains("alice"))
+  }
+
+  @Test func aStatusWithoutUidIsNotGuessed() throws {
+    let anonymous = facts { $0.status = $0.status.map { var status = $0; status.uid = nil; return status } }
+    let refused = try #require(failure(planner().plan(request(812, to: "3"), anonymous)))
+    #expect(refused.message.contains("cannot tell who owns process 812"))
+  }
+
+  @Test func anUnknownCgroupIsNotTheOptInCgroup() throws {
+    let unknown = facts { $0.cgroup = nil }
+    let refused = try #require(failure(planner().plan(request(812, to: "3"), unknown)))
+    #expect(refused.kind == .refused)
+    #expect(refused.message.contains("it is in an unknown cgroup"))
+  }
+
+  @Test func thePolicyWarningFollowsThePolicyNodesRead() throws {
+    #expect(try planner().plan(request(812, to: "3"), facts()).get().warnings.isEmpty)
+    let bound = facts { $0.policyNodes = NodeSet([1]) }
+    let plan = try planner().plan(request(812, to: "3"), bound).get()
+    #expect(plan.warnings.contains { $0.contains("memory policy naming node 1") })
+    // Nothing moves, so nothing to warn about.
+    #expect(try planner().plan(request(812, to: "0,3"), bound).get().warnings.isEmpty)
   }
 
   // MARK: - Running it
