@@ -27,12 +27,12 @@ public struct CgroupFS: CgroupWriter {
   }
 
   public func isCgroup2(_ directory: String) -> Result<Bool, Errno> {
-    let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if descriptor < 0 { return .failure(.current) }
-    defer { close(descriptor) }
-    let type = CPrivNUMA_fs_type(descriptor)
-    if type < 0 { return .failure(.current) }
-    return .success(type == Cgroups.cgroup2Magic)
+    FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC).flatMap { descriptor in
+      defer { descriptor.close() }
+      let type = CPrivNUMA_fs_type(descriptor.rawValue)
+      if type < 0 { return .failure(.current) }
+      return .success(type == Cgroups.cgroup2Magic)
+    }
   }
 
   public func create(_ directory: String) -> Result<Void, Errno> {
@@ -76,13 +76,17 @@ public struct CgroupFS: CgroupWriter {
     // Already there or below (a nested launch, a systemd scope inside an opt-in slice):
     // stay. A slice with other controllers enabled could not take the process anyway.
     if let own = ProcessStatus.cgroup(proc: "/proc"), Cgroups.isWithin(path, own: own, isMount: Cgroups.isMount) { return nil }
-    var directory = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if directory < 0 { return .system("cannot open /: \(Errno.current)") }
+    var directory: FileDescriptor
+    switch FileDescriptor.open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC) {
+    case .success(let root): directory = root
+    case .failure(let error): return .system("cannot open /: \(error)")
+    }
     for component in components {
-      let next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-      let error = Errno.current
-      close(directory)
-      if next < 0 {
+      let next = directory.open(component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+      directory.close()
+      switch next {
+      case .success(let opened): directory = opened
+      case .failure(let error):
         switch error {
         case .noSuchFile:
           return .system("cannot join the opt-in cgroup \(path): it does not exist; run 'privnuma fence apply' as root to create it")
@@ -92,10 +96,9 @@ public struct CgroupFS: CgroupWriter {
           return .system("cannot join the opt-in cgroup \(path): opening '\(component)' failed with \(error)")
         }
       }
-      directory = next
     }
-    defer { close(directory) }
-    let type = CPrivNUMA_fs_type(directory)
+    defer { directory.close() }
+    let type = CPrivNUMA_fs_type(directory.rawValue)
     if type < 0 {
       return .system("cannot join the opt-in cgroup \(path): fstatfs failed with \(Errno.current)")
     }
@@ -104,15 +107,14 @@ public struct CgroupFS: CgroupWriter {
     }
     let pid = String(getpid()) + "\n"
     let failure: Errno? = credentials.with(.dacOverride) {
-      let file = openat(directory, "cgroup.procs", O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
-      if file < 0 { return Errno.current }
-      defer { close(file) }
-      var bytes = Array(pid.utf8)
-      let written = bytes.withUnsafeMutableBytes { buffer in
-        retryingOnInterrupt { Glibc.write(file, buffer.baseAddress, buffer.count) }
+      switch directory.open("cgroup.procs", O_WRONLY | O_NOFOLLOW | O_CLOEXEC) {
+      case .failure(let error): return error
+      case .success(let file):
+        defer { file.close() }
+        // One write: cgroup.procs takes one pid per write(2).
+        if case .failure(let error) = Array(pid.utf8).withUnsafeBytes({ file.write($0) }) { return error }
+        return nil
       }
-      if case .failure(let error) = written { return error }
-      return nil
     }
     if let error = failure {
       let hint = Advice.text(.joinCgroup, error)
