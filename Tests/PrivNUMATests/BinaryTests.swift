@@ -710,6 +710,47 @@ extension BinaryTests {
       #expect(result.stderr.hasPrefix("privnuma:"), "\(result)")
       #expect(result.stderr.contains("50-cxl0.conf:"), "\(result)")
     }
+
+    /// Each form of the private-node interface, as a fixture machine without a registry:
+    /// explain names the form and `all` never reaches a private node.
+    @Test(arguments: [
+      ("four-node-gaps", "none", "no private-node state in sysfs", "0-1,4,6"),
+      ("rfc-v4", "has_private_memory", "has_private_memory (RFC v4): private nodes 2-3", "0-1"),
+      ("rfc-fallback", "has_fallback_memory", "has_fallback_memory: private nodes = has_memory minus has_fallback_memory = 2-3", "0-1"),
+      ("rfc-public", "has_public_memory", "has_public_memory: private nodes = has_memory minus has_public_memory = 2-3", "0-1"),
+      ("rfc-common", "has_common_memory", "has_common_memory: private nodes = has_memory minus has_common_memory = 2-3", "0-1"),
+    ])
+    func explainNamesTheKernelInterface(fixture: String, form: String, line: String, all: String) throws {
+      let machine = [
+        "PRIVNUMA_SYSFS": fixtures + "/\(fixture)/sys", "PRIVNUMA_PROC": fixtures + "/\(fixture)/proc",
+        "PRIVNUMA_REGISTRY": fixtures + "/registry-binary/absent/nodes.d",
+      ]
+      let text = try privnuma(["explain", "-i", "all"], environment: machine)
+      #expect(text.status == 0, "\(text)")
+      #expect(text.stdout.hasPrefix("kernel: " + line), "\(text)")
+      #expect(text.stdout.contains("set_mempolicy(MPOL_INTERLEAVE, nodes \(all))"), "\(text)")
+      let json = try privnuma(["explain", "--json", "-i", "all"], environment: machine)
+      let kernel = try #require(try parseJSON(json.stdout)["kernel_interface"] as? [String: Any], "\(json)")
+      #expect(kernel["form"] as? String == form, "\(json)")
+    }
+
+    @Test func nodesShowsTheKernelsFeaturesOfEachNode() throws {
+      let machine = [
+        "PRIVNUMA_SYSFS": fixtures + "/rfc-common/sys", "PRIVNUMA_PROC": fixtures + "/rfc-common/proc",
+        "PRIVNUMA_REGISTRY": fixtures + "/registry-binary/absent/nodes.d",
+      ]
+      let result = try privnuma(["nodes", "--json"], environment: machine)
+      #expect(result.status == 0, "\(result)")
+      let object = try parseJSON(result.stdout)
+      #expect((object["kernel_interface"] as? [String: Any])?["private_nodes"] as? [Int] == [2, 3], "\(result)")
+      let nodes = try #require(object["nodes"] as? [[String: Any]])
+      #expect(nodes.map { $0["id"] as? Int } == [2, 3])
+      #expect(nodes.last?["kernel_features"] as? [String] == ["demotion", "reclaim"], "\(result)")
+      #expect(nodes.last?["bindable"] as? Bool == false, "\(result)")
+      #expect(nodes.first?["bindable"] as? Bool == true, "\(result)")
+      let text = try privnuma(["nodes"], environment: machine)
+      #expect(text.stdout.contains("kernel: has_common_memory"), "\(text)")
+    }
   }
 }
 

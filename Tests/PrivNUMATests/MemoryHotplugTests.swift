@@ -96,6 +96,20 @@ import Testing
     #expect(PrivateOnlining(dax, capabilities: [.migration, .demotion])?.description == "private=1 user_numa=0")
   }
 
+  /// dax-private: dax-devdax with the attributes of a revision that onlines a device as
+  /// private (`private`, `user_numa`, `mm_capabilities`, `state`) on dax0.0 only.
+  @Test func theDaxAttributesOfPrivateOnliningAreReadFromSysfs() {
+    let devices = MemoryInventory(sysfs: Fixture.roots("dax-private").sysfs).devices
+    let dax = devices[0].dax
+    #expect(dax.privateAttributes.map(\.name) == ["private", "user_numa", "mm_capabilities", "state"])
+    #expect(dax.privateAttributes.map(\.value) == ["0", "0", "", "offline"])
+    #expect(devices[1].dax.privateAttributes.isEmpty)
+    let onlining = PrivateOnlining(dax, capabilities: [.migration, .mempolicy, .demotion])
+    #expect(onlining?.writes.map(\.attribute) == ["private", "user_numa", "mm_capabilities"])
+    #expect(onlining?.description == "private=1 user_numa=1 mm_capabilities=migration mempolicy demotion")
+    #expect(PrivateOnlining(devices[1].dax, capabilities: [.migration, .mempolicy]) == nil)
+  }
+
   @Test func theFenceGoesInAheadOfANodeWithoutMemory() throws {
     // cgroup-machine's tree with nodes 0-1 only: nodes 2 and 3 are still dax devices.
     let machine = FenceTests.machine("cgroup-unfenced")

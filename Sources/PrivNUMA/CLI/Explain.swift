@@ -23,7 +23,8 @@ struct ExplainReport {
   }
 
   var text: String {
-    var out = "checks:\n"
+    var out = plan.kernelInterface.map { "kernel: \($0.description)\n" } ?? ""
+    out += "checks:\n"
     for check in plan.checks {
       out += "  \(check.passed ? "ok  " : "FAIL") \(Format.padRight(check.name, 14)) \(check.detail)\n"
     }
@@ -46,10 +47,12 @@ struct ExplainReport {
 
   /// Schema `privnuma.explain/1`.
   var json: JSON {
-    .object([
+    let kernel: JSON = plan.kernelInterface.map(Listing.kernelInterfaceJSON) ?? .null
+    return .object([
       ("schema", .string("privnuma.explain/1")),
       ("allowed", .bool(plan.failure == nil)),
       ("exit_code", .int(Int(plan.failure?.exitCode ?? 0))),
+      ("kernel_interface", kernel),
       ("checks", checksJSON),
       (
         "policy",

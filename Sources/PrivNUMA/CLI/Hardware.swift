@@ -162,6 +162,17 @@ enum Listing {
     return text
   }
 
+  /// The kernel's private-node interface, as `explain` and `nodes` report it.
+  static func kernelInterfaceJSON(_ interface: KernelInterface) -> JSON {
+    .object([
+      ("form", .string(interface.name)),
+      ("files", .array(interface.files.map { .string($0) })),
+      ("private_nodes", interface.privateNodes.map { .nodes($0) } ?? .null),
+      ("user_memory", interface.userMemory.map { .nodes($0) } ?? .null),
+      ("description", .string(interface.description)),
+    ])
+  }
+
   static func daxJSON(_ device: MemoryInventory.Device) -> JSON {
     let dax = device.dax
     return .object([

@@ -56,6 +56,7 @@ enum Launch {
     planner.explaining = explaining
     var plan = planner.plan(request)
     plan.registryErrors = machine.registryErrors
+    if explaining { plan.kernelInterface = machine.topology.kernelInterface }
     return plan
   }
 

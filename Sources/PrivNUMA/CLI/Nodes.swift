@@ -13,12 +13,14 @@ struct NodesListing {
   }
 
   var rows: [Row]
+  var kernelInterface: KernelInterface
   /// The registry directory that does not exist, if so: worth saying, since it may be why
   /// a node is not listed (or, under privilege, a registry moved away).
   var missingRegistry: String?
 
   init(machine: Machine, identity: Identity, names: NameService) {
     missingRegistry = machine.registryMissing ? machine.roots.registry : nil
+    kernelInterface = machine.topology.kernelInterface
     let inventory = MemoryInventory(sysfs: machine.roots.sysfs)
     let withMemory = machine.topology.withMemory.intersection(machine.topology.online)
     rows = machine.privateNodes.map {
@@ -74,6 +76,7 @@ struct NodesListing {
         out += "warning: node \(row.node.id) (\(row.node.label)): \(name)\n"
       }
     }
+    if kernelInterface.form != .none { out += "kernel: \(kernelInterface.description)\n" }
     return out + missing
   }
 
@@ -82,6 +85,7 @@ struct NodesListing {
     .object([
       ("schema", .string("privnuma.nodes/1")),
       ("registry_missing", missingRegistry.map { .string($0) } ?? .null),
+      ("kernel_interface", Listing.kernelInterfaceJSON(kernelInterface)),
       (
         "nodes",
         .array(
@@ -96,6 +100,10 @@ struct NodesListing {
               ("bindable", .bool(node.bindable)),
               ("kernel_private", .bool(node.kernelPrivate)),
               ("capabilities", .array(node.capabilities.words.map { .string($0) })),
+              (
+                "kernel_features",
+                node.kernelFeatures.map { .array(($0.capabilities.words + $0.unknown).map { .string($0) }) } ?? .null
+              ),
               ("cgroup", node.cgroup.map { .string($0) } ?? .null),
               ("memory_total", row.memory.map { .uint($0.total) } ?? .null),
               ("memory_free", row.memory.map { .uint($0.free) } ?? .null),

@@ -45,7 +45,9 @@ extension Command {
       .BR private ,
       .BR user_numa ,
       .BR mm_capabilities ),
-      those are written before the device goes to kmem.
+      those are written before the device goes to kmem, and a registry entry without
+      .B Cgroup=
+      is enough: the kernel itself keeps the node private.
       """#,
     run: { Online.run($0, $1, online: true) })
 
@@ -99,14 +101,18 @@ enum Online {
     guard let nodeID = device.dax.targetNode else {
       return .failure(.refused("\(name) has no target node, so its memory would join no known node; privnuma onlines only memory that becomes a node the registry declares"))
     }
-    guard let node = machine.privateNode(nodeID), node.backend == .cpuset || node.backend == .kernel else {
-      return .failure(.refused("\(name) becomes node \(nodeID), which the registry does not declare private with a fence; declare it first (a file in \(machine.roots.registry) with Id=\(nodeID) and Cgroup=, see privnuma.conf(5)), or online it with daxctl if it is meant to be general memory"))
+    guard let node = machine.privateNode(nodeID) else {
+      return .failure(.refused("\(name) becomes node \(nodeID), which the registry does not declare private; declare it first (a file in \(machine.roots.registry) with Id=\(nodeID) and Cgroup=, see privnuma.conf(5)), or online it with daxctl if it is meant to be general memory"))
     }
     if device.state == .systemRAM {
       say("\(name) is already online as node \(nodeID) (\(node.label)); checking its fence")
       return reload().flatMap { verify(node, machine: $0) }
     }
+    // Where the kernel onlines the device as private itself, the kernel is the fence.
     let privateOnlining = PrivateOnlining(device.dax, capabilities: node.capabilities)
+    guard node.backend == .cpuset || node.backend == .kernel || privateOnlining != nil else {
+      return .failure(.refused("\(name) becomes node \(nodeID), which the registry declares without a fence (no Cgroup=) and this kernel cannot online as private; add Cgroup= to \(node.source ?? machine.roots.registry) (see privnuma.conf(5))"))
+    }
     if node.backend == .cpuset {
       say("fencing node \(nodeID) (\(node.label)) before its memory goes online:")
       if case .failure(let failure) = Fence.applying(machine, dryRun: false, writer: writer) {

@@ -21,6 +21,8 @@ public struct LaunchPlan: Sendable {
   public var advice: [String] = []
   public var warnings: [String] = []
   public var command: [String] = []
+  /// The kernel's private-node interface the plan was made with, for `explain`.
+  public var kernelInterface: KernelInterface?
   /// Registry files with errors: the nodes they mention were refused, the rest planned.
   public var registryErrors: [Registry.FileError] = []
   /// The first refusal; a plan with a failure is never applied.

@@ -33,31 +33,43 @@ public struct Machine: Sendable {
 
   /// Joins the registry's declarations with what the kernel says, and notes where they differ.
   static func merge(topology: Topology, declared: [PrivateNode], broken: [Registry.BrokenNode] = []) -> [PrivateNode] {
-    let kernelPrivate = topology.kernelPrivate ?? NodeSet()
+    let interface = topology.kernelInterface
+    let kernelPrivate = interface.privateNodes ?? NodeSet()
+    // mem_features is read only on kernels with private-node state: today's pay nothing.
+    func features(_ id: Int) -> KernelFeatures? { interface.form == .none ? nil : topology.features(of: id) }
     var merged: [PrivateNode] = []
     for var node in declared {
       let source = node.source ?? "the registry"
       node.kernelPrivate = kernelPrivate.contains(node.id)
+      node.kernelFeatures = features(node.id)
       if !topology.online.contains(node.id) {
         node.kernelBindable = false
         node.disagreements.append("declared in \(source) but the kernel has no online node \(node.id)")
-      } else if node.kernelPrivate {
-        node.kernelBindable = topology.withMemory.contains(node.id)
       } else {
-        node.kernelBindable = topology.withMemory.contains(node.id)
+        node.kernelBindable = interface.bindable(node.id, features: node.kernelFeatures)
       }
       if node.capabilities.contains(.mempolicy) && node.kernelBindable == false && topology.online.contains(node.id) {
         node.disagreements.append(
-          "\(source) allows memory policies but the kernel does not (node \(node.id) is not in has_memory)")
+          "\(source) allows memory policies but the kernel does not (\(interface.notBindableReason(node.id, features: node.kernelFeatures)))")
+      }
+      // The kernel enforces its own list: a capability it does not give the node is not used.
+      if let kernel = node.kernelFeatures?.capabilities, !node.capabilities.subtracting(kernel).isEmpty {
+        node.disagreements.append(
+          "\(source) gives \(node.capabilities.subtracting(kernel).words.joined(separator: " ")) but node \(node.id)'s mem_features does not; the kernel's list applies")
+        node.capabilities.formIntersection(kernel)
       }
       merged.append(node)
     }
     for id in kernelPrivate where !merged.contains(where: { $0.id == id }) {
-      let bindable = topology.withMemory.contains(id)
-      // Without a registry entry, the only capability we can infer is whether policies may name it.
-      merged.append(PrivateNode(
-        id: id, label: "node\(id)", capabilities: bindable ? [.migration, .mempolicy] : [],
-        kernelPrivate: true, kernelBindable: bindable))
+      let kernelFeatures = features(id)
+      let bindable = interface.bindable(id, features: kernelFeatures)
+      // Without a registry entry: the kernel's mem_features, or whether policies may name it.
+      var node = PrivateNode(
+        id: id, label: "node\(id)",
+        capabilities: kernelFeatures?.capabilities ?? (bindable == true ? [.migration, .mempolicy] : []),
+        kernelPrivate: true, kernelBindable: bindable)
+      node.kernelFeatures = kernelFeatures
+      merged.append(node)
     }
     // A node a broken file mentions stays private, whatever the kernel says, and is refused.
     for entry in broken {

@@ -67,6 +67,8 @@ public struct PrivateNode: Sendable, Equatable {
   public var kernelPrivate: Bool
   /// Whether the kernel would accept a memory policy naming it (nil: cannot tell).
   public var kernelBindable: Bool?
+  /// The node's `mem_features`, on kernels that print them.
+  public var kernelFeatures: KernelFeatures?
   /// Where the registry and the kernel disagree, said in plain words.
   public var disagreements: [String] = []
   /// Set when a registry file with errors mentions the node: it is then refused to everyone

@@ -10,8 +10,10 @@ public struct Topology: Sendable {
   public var withCPUs: NodeSet {
     FileSystem.bytesIfPresent(roots.nodeDirectory + "/has_cpu").flatMap { NodeSet(kernelList: $0[...]) } ?? online
   }
-  /// `has_private_memory`, or nil when this kernel has no such file.
-  public let kernelPrivate: NodeSet?
+  /// The form of the private-node interface this kernel offers.
+  public let kernelInterface: KernelInterface
+  /// The nodes the kernel keeps private, or nil when it has no private-node state.
+  public var kernelPrivate: NodeSet? { kernelInterface.privateNodes }
 
   public init(roots: Roots) {
     self.roots = roots
@@ -21,8 +23,14 @@ public struct Topology: Sendable {
     }
     let online = mask("online") ?? Topology.nodeDirectories(dir) ?? NodeSet([0])
     self.online = online
-    withMemory = mask("has_memory") ?? online
-    kernelPrivate = mask("has_private_memory")
+    let withMemory = mask("has_memory") ?? online
+    self.withMemory = withMemory
+    kernelInterface = KernelInterface(NodeStateFiles.read(nodeDirectory: dir), withMemory: withMemory)
+  }
+
+  /// A node's `mem_features`, read when asked (private nodes only): nil when it has none.
+  public func features(of node: Int) -> KernelFeatures? {
+    NodeStateFiles.memFeatures(of: node, nodeDirectory: roots.nodeDirectory).map(KernelFeatures.init(words:))
   }
 
   /// Fallback for kernels without the `online` file: the nodeN directories present.
