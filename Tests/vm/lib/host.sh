@@ -185,7 +185,8 @@ vm_copy_with_libs() {
 
 # vm_build_initramfs MODE OUT: build the guest's initramfs (cpio newc, gzip)
 # into OUT.  MODE is "test" (run scenarios/), "dax" (run scenarios-dax/ on
-# the dax guest) or "demo" (run guest/demo.sh).
+# the dax guest), "demo" (run guest/demo.sh) or "demo-dax" (guest/demo-dax.sh,
+# on the dax guest).
 # Sets VM_HAVE_PRIVNUMA=1 when the privnuma binary went in, 0 when missing.
 vm_build_initramfs() {
     local mode=$1 out=$2
@@ -272,12 +273,12 @@ SHADOW
 
     # The guest side: init, helpers, scenarios, demo.
     { cp "$VM_SRC/guest/init" "$root/init" &&
-      cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$VM_SRC/guest/fence.sh" \
+      cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$VM_SRC/guest/demo-dax.sh" "$VM_SRC/guest/fence.sh" \
           "$VM_SRC/guest/rfcv4.sh" "$root/vm/" &&
       cp "$VM_SRC/guest/run_as" "$root/usr/bin/run_as"; } ||
         vm_die "copying the guest files (Tests/vm/guest) into the initramfs failed"
     chmod 0755 "$root/init" "$root/usr/bin/run_as"
-    if [ "$mode" != demo ]; then
+    if [ "$mode" != demo ] && [ "$mode" != demo-dax ]; then
         local dir=scenarios scenarios
         [ "$mode" = dax ] && dir=scenarios-dax
         mkdir -p "$root/vm/$dir"
