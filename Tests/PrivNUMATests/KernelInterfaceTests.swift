@@ -109,13 +109,29 @@ import Testing
     #expect(interface.privateNodes == NodeSet([2]))
   }
 
-  @Test func aPolicyOnANodeTheKernelKeepsFromPoliciesIsRefused() throws {
-    let machine = Fixture.machine("rfc-public")
+  static func plan(_ fixture: String, _ words: [String], declared: [PrivateNode] = []) throws -> LaunchPlan {
+    let machine = Fixture.machine(fixture, declared: declared)
     let status = try ProcessStatus.read(proc: machine.roots.proc).get()
-    let request = try OptionParser.parseLaunch(["-m", "3", "app"]).get()
-    let plan = Planner(machine: machine, identity: Fixture.alice, names: Fixture.names, status: status, kernelRelease: "6.18.0")
+    let request = try OptionParser.parseLaunch(ArraySlice(words + ["app"])).get()
+    return Planner(machine: machine, identity: Fixture.alice, names: Fixture.names, status: status, kernelRelease: "6.18.0")
       .plan(request)
-    #expect(plan.failure?.exitCode == 3)
-    #expect(plan.failure?.message.contains("mempolicy") == true)
+  }
+
+  @Test func aPolicyOnANodeTheKernelKeepsFromPoliciesIsRefused() throws {
+    let refused = try Self.plan("rfc-public", ["-m", "3"])
+    #expect(refused.failure?.exitCode == 3)
+    #expect(refused.failure?.message.contains("mempolicy") == true)
+    #expect(try Self.plan("rfc-public", ["-m", "2"]).failure == nil)
+    // The registry cannot override the kernel's list.
+    let declared = try Self.plan("rfc-public", ["-m", "3"], declared: [Fixture.declared(3, "zram0")])
+    #expect(declared.failure?.exitCode == 3)
+    #expect(declared.failure?.message.contains("node 3 is not in has_user_memory") == true)
+  }
+
+  @Test func whereTheKernelDoesNotSayTheRefusalSaysHowToDeclareIt() throws {
+    let refused = try Self.plan("rfc-fallback", ["-m", "2"])
+    #expect(refused.failure?.exitCode == 3)
+    #expect(refused.failure?.message.contains("declare it in the registry with Capabilities=migration mempolicy") == true)
+    #expect(try Self.plan("rfc-fallback", ["-m", "2"], declared: [Fixture.declared(2, "cxl0")]).failure == nil)
   }
 }

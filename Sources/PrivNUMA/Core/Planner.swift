@@ -148,6 +148,8 @@ public struct Planner {
         var message = "\(name) does not allow memory policies (no 'mempolicy' capability)"
         if node.capabilities.contains(.demotion) {
           message += "; it is reached by demotion: the kernel moves cold pages there from general nodes, no policy needed"
+        } else if node.source == nil && node.kernelBindable == nil {
+          message += "; the kernel does not say whether policies may name it (no has_user_memory or mem_features): if its driver allows them, declare it in the registry with Capabilities=migration mempolicy"
         } else {
           message += "; it cannot be named in a policy"
         }
@@ -155,7 +157,7 @@ public struct Planner {
         continue
       }
       if node.kernelBindable == false {
-        plan.fail("capability \(id)", .refused("\(name): the registry allows memory policies but the kernel does not (node \(id) is not in has_memory), so set_mempolicy would fail with EINVAL; fix the registry's Capabilities= or the node's driver"))
+        plan.fail("capability \(id)", .refused("\(name): the registry allows memory policies but the kernel does not (\(machine.topology.kernelInterface.notBindableReason(id, features: node.kernelFeatures))), so set_mempolicy would fail with EINVAL; fix the registry's Capabilities= or the node's driver"))
         continue
       }
       if policy.flags.contains(.numaBalancing) && !node.capabilities.contains(.numaBalancing) {

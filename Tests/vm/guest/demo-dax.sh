@@ -31,11 +31,14 @@ say "memory would join the page allocator at once, open to every process."
 say "Instead the administrator declares node 2 private in the registry (cxl0,"
 say "for the group cram) and runs:  privnuma online dax0.0"
 say
-if ! fence_setup; then
+# The registry and the setcap install of fence_setup, without its fence apply:
+# online puts the fence in place itself, before the first block goes online.
+if ! { mkdir -p /usr/local/bin && cp /usr/bin/privnuma "$PN" &&
+       setcap cap_dac_override,cap_sys_nice+p "$PN" && fence_registry; }; then
     say "Setting up the registry and the setcap install failed."
     exit 1
 fi
-# fence_setup already fenced the machine once; online does it again first.
+fence_save_mems
 privnuma online dax0.0 2>&1 | sed 's/^/    /'
 say
 say "Node 2 now has memory, all of it in ZONE_MOVABLE (kernel allocations stay"

@@ -1,5 +1,5 @@
 # The kernel's proposed private-node interface (RFC v4), faked where privnuma reads it, for
-# the kernel-private scenarios (40, 41). Sourced after lib.sh.
+# the kernel-private scenarios (40-42). Sourced after lib.sh.
 #
 #   rfcv4_mount DIR    copy /sys/devices/system/node into a tmpfs at DIR, with
 #                      has_private_memory = 2-3 and has_memory = 0-2 (node 3 private and
