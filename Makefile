@@ -64,7 +64,8 @@ demo: deps build
 	@echo "   then reports in /proc/self/numa_maps (second column: bind:0) =="
 	@$(BIN) --membind=0 -- sh -c 'grep -m3 -E "heap|stack" /proc/self/numa_maps'
 	@echo
-	@echo "== The same machine questions on a four-node virtual machine with memory-only nodes =="
+	@echo "== The same machine questions on a four-node virtual machine with memory-only nodes,"
+	@echo "   then a CXL-like node onlined fenced on a second one =="
 	Tests/vm/demo
 
 bench: deps build
