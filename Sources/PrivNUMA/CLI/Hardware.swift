@@ -101,7 +101,8 @@ public struct HardwareReport {
 
   /// Schema `privnuma.hardware/1`, documented in privnuma(1).
   public var json: JSON {
-    .object([
+    let order = Array(online)
+    return .object([
       ("schema", .string("privnuma.hardware/1")),
       ("available", .nodes(online)),
       (
@@ -113,7 +114,9 @@ public struct HardwareReport {
               ("cpus", .nodes(node.cpus)),
               ("memory_total", node.memory.map { .uint($0.total) } ?? .null),
               ("memory_free", node.memory.map { .uint($0.free) } ?? .null),
-              ("distances", .object(zip(online, node.distances).map { (String($0), .int($1)) })),
+              ("distances", .numberMap(
+                  keys: node.distances.count == order.count ? order : Array(order.prefix(node.distances.count)),
+                  values: node.distances)),
               ("interleave_weight", node.weight.map { .int($0) } ?? .null),
               ("private", node.privateNode.map(Listing.privateJSON) ?? .null),
               ("zones", .array(node.zones.map { .string($0) })),

@@ -58,12 +58,13 @@ struct FileDescriptor {
   /// Every byte of `bytes`, in as many writes as the kernel needs; stops at the first error,
   /// or when a write takes nothing.
   func writeAll(_ bytes: [UInt8]) -> Result<Void, Errno> {
+    bytes.withUnsafeBytes { writeAll($0) }
+  }
+
+  func writeAll(_ bytes: UnsafeRawBufferPointer) -> Result<Void, Errno> {
     var offset = 0
     while offset < bytes.count {
-      let written = bytes.withUnsafeBytes { buffer in
-        write(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
-      }
-      switch written {
+      switch write(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
       case .failure(let error): return .failure(error)
       case .success(0): return .failure(Errno(rawValue: EIO))
       case .success(let n): offset += n

@@ -26,13 +26,17 @@ public enum Diagnostics {
     writeAll(.standardOutput, text)
   }
 
-  /// A command's report: its text, or with `--json` its JSON document. With `machine`, the
-  /// registry's broken files first as warnings, and in JSON as `registry_errors`, so a query
-  /// goes on while a file is being fixed.
-  static func output(_ text: String, json: JSON, asJSON: Bool, machine: Machine? = nil) {
+  /// A command's report: its text, or with `--json` its JSON document; only the one asked
+  /// for is built. With `machine`, the registry's broken files first as warnings, and in JSON
+  /// as `registry_errors`, so a query goes on while a file is being fixed.
+  static func output(
+    _ text: @autoclosure () -> String, json: @autoclosure () -> JSON, asJSON: Bool, machine: Machine? = nil
+  ) {
     let errors = machine?.registryErrors ?? []
     registryWarnings(errors)
-    output(asJSON ? json.adding(registryErrors: errors).rendered() + "\n" : text)
+    guard asJSON else { return output(text()) }
+    // JSON.quote escapes every control character, C1 included: nothing to check here.
+    json().adding(registryErrors: errors).write { _ = FileDescriptor.standardOutput.writeAll(UnsafeRawBufferPointer($0)) }
   }
 
   /// C0 controls other than newline and tab, DEL, and the C1 controls (U+0080-U+009F,
@@ -55,6 +59,7 @@ public enum Diagnostics {
 
   /// A report that cannot be written has nowhere left to go, so a failed write is dropped.
   static func writeAll(_ file: FileDescriptor, _ text: String) {
-    _ = file.writeAll(Array(terminalSafe(text).utf8))
+    var safe = terminalSafe(text)
+    _ = safe.withUTF8 { file.writeAll(UnsafeRawBufferPointer($0)) }
   }
 }

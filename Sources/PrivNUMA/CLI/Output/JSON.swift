@@ -1,5 +1,8 @@
 /// A JSON value, written by hand so queries need no Foundation.
-public indirect enum JSON: Equatable, Sendable {
+///
+/// Not `indirect`: arrays and objects already hold their members out of line, and a boxed
+/// case would cost an allocation per value (a 1,024-node distance table has a million).
+public enum JSON: Equatable, Sendable {
   case null
   case bool(Bool)
   case int(Int)
@@ -8,6 +11,9 @@ public indirect enum JSON: Equatable, Sendable {
   case array([JSON])
   /// Keys keep their order so output is stable and reads like the documentation.
   case object([(String, JSON)])
+  /// An object from numbers to numbers, `{"0": 10, "1": 21}`, as two arrays of equal length:
+  /// a distance table of 1,024 nodes is a million members, too many to key one by one.
+  case numberMap(keys: [Int], values: [Int])
 
   public static func == (lhs: JSON, rhs: JSON) -> Bool { lhs.rendered() == rhs.rendered() }
 
@@ -15,60 +21,78 @@ public indirect enum JSON: Equatable, Sendable {
 
   /// Pretty output with two-space indentation, ending without a newline.
   public func rendered(indent: Int = 0, pretty: Bool = true) -> String {
-    var out = ""
-    write(to: &out, indent: indent, pretty: pretty)
-    return out
+    var all: [UInt8] = []
+    let out = JSONOutput { all.append(contentsOf: $0) }
+    write(to: out, indent: indent, pretty: pretty)
+    out.finish()
+    return String(decoding: all, as: UTF8.self)
   }
 
-  func write(to out: inout String, indent: Int, pretty: Bool) {
+  /// Pretty output handed to `drain` in pieces of at most 64 KiB, then a newline: a large
+  /// document (the distance table of `hardware` runs to tens of megabytes) is never held whole.
+  func write(drain: @escaping (UnsafeBufferPointer<UInt8>) -> Void) {
+    let out = JSONOutput(drain: drain)
+    write(to: out, indent: 0, pretty: true)
+    out.append(UInt8(ascii: "\n"))
+    out.finish()
+  }
+
+  func write(to out: JSONOutput, indent: Int, pretty: Bool) {
     switch self {
-    case .null: out += "null"
-    case .bool(let value): out += value ? "true" : "false"
-    case .int(let value): out += String(value)
-    case .uint(let value): out += String(value)
-    case .string(let value): JSON.quote(value, into: &out)
+    case .null: out.append("null")
+    case .bool(let value): out.append(value ? "true" : "false")
+    case .int(let value): out.appendDecimal(value)
+    case .uint(let value): out.appendDecimal(value)
+    case .string(let value): JSON.quote(value, into: out)
     case .array(let items):
       if items.isEmpty {
-        out += "[]"
+        out.append("[]")
         return
       }
       // Arrays of plain numbers stay on one line: node and cpu lists read better that way.
       let flat = items.allSatisfy { if case .int = $0 { return true } else { return false } }
       if flat || !pretty {
-        out += "["
+        out.append(UInt8(ascii: "["))
         for (index, item) in items.enumerated() {
-          if index > 0 { out += pretty ? ", " : "," }
-          item.write(to: &out, indent: indent, pretty: pretty)
+          if index > 0 { out.append(pretty ? ", " : ",") }
+          item.write(to: out, indent: indent, pretty: pretty)
         }
-        out += "]"
+        out.append(UInt8(ascii: "]"))
         return
       }
-      out += "[\n"
-      let inner = String(repeating: " ", count: indent + 2)
+      out.append("[\n")
       for (index, item) in items.enumerated() {
-        out += inner
-        item.write(to: &out, indent: indent + 2, pretty: pretty)
-        out += index == items.count - 1 ? "\n" : ",\n"
+        out.appendSpaces(indent + 2)
+        item.write(to: out, indent: indent + 2, pretty: pretty)
+        out.append(index == items.count - 1 ? "\n" : ",\n")
       }
-      out += String(repeating: " ", count: indent) + "]"
+      out.appendSpaces(indent)
+      out.append(UInt8(ascii: "]"))
     case .object(let members):
       if members.isEmpty {
-        out += "{}"
+        out.append("{}")
         return
       }
-      out += pretty ? "{\n" : "{"
-      // One indentation string per object, not per member: large tables have a million members.
-      let inner = pretty ? String(repeating: " ", count: indent + 2) : ""
+      out.append(pretty ? "{\n" : "{")
       for (index, (key, value)) in members.enumerated() {
-        out += inner
-        JSON.quote(key, into: &out)
-        out += pretty ? ": " : ":"
-        value.write(to: &out, indent: indent + 2, pretty: pretty)
-        if index < members.count - 1 { out += "," }
-        if pretty { out += "\n" }
+        if pretty { out.appendSpaces(indent + 2) }
+        JSON.quote(key, into: out)
+        out.append(pretty ? ": " : ":")
+        value.write(to: out, indent: indent + 2, pretty: pretty)
+        if index < members.count - 1 { out.append(UInt8(ascii: ",")) }
+        if pretty { out.append(UInt8(ascii: "\n")) }
       }
-      if pretty { out += String(repeating: " ", count: indent) }
-      out += "}"
+      if pretty { out.appendSpaces(indent) }
+      out.append(UInt8(ascii: "}"))
+    case .numberMap(let keys, let values):
+      if keys.isEmpty {
+        out.append("{}")
+        return
+      }
+      out.append(pretty ? "{\n" : "{")
+      out.appendNumberMembers(keys: keys, values: values, indent: indent + 2, pretty: pretty)
+      if pretty { out.appendSpaces(indent) }
+      out.append(UInt8(ascii: "}"))
     }
   }
 
@@ -83,32 +107,173 @@ public indirect enum JSON: Equatable, Sendable {
     return .object(members)
   }
 
-  static func quote(_ text: String, into out: inout String) {
+  static func quote(_ text: String, into out: JSONOutput) {
+    out.append(UInt8(ascii: "\""))
     // Most keys and values are plain ASCII with nothing to escape: copy them whole.
     if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
-      out += "\""
-      out += text
-      out += "\""
+      out.append(text)
+      out.append(UInt8(ascii: "\""))
       return
     }
-    out += "\""
     for scalar in text.unicodeScalars {
       switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
+      case "\"": out.append("\\\"")
+      case "\\": out.append("\\\\")
+      case "\n": out.append("\\n")
+      case "\r": out.append("\\r")
+      case "\t": out.append("\\t")
       default:
         // C0, DEL and C1 controls: a JSON document piped to a terminal must not carry them raw.
         if scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F) {
           let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+          out.append("\\u")
+          out.append(String(repeating: "0", count: 4 - hex.count) + hex)
         } else {
-          out.unicodeScalars.append(scalar)
+          UTF8.encode(scalar) { out.append($0) }
         }
       }
     }
-    out += "\""
+    out.append(UInt8(ascii: "\""))
+  }
+}
+
+/// The bytes of a document being written: a buffer of 64 KiB handed on to `drain` whenever
+/// the next piece would not fit, and at the end.
+final class JSONOutput {
+  private static let capacity = 1 << 16
+  private let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: JSONOutput.capacity)
+  private var count = 0
+  private let drain: (UnsafeBufferPointer<UInt8>) -> Void
+  /// The keys of the last number map and their text (`appendNumberMembers`).
+  private var memberKeys: [Int] = []
+  private var memberIndent = 0
+  private var memberPretty = true
+  private var memberText: [UInt8] = []
+  private var memberEnds: [Int] = []
+
+  init(drain: @escaping (UnsafeBufferPointer<UInt8>) -> Void) {
+    self.drain = drain
+  }
+
+  deinit { buffer.deallocate() }
+
+  /// Hands on what has gathered.
+  func finish() {
+    if count > 0 { drain(UnsafeBufferPointer(start: buffer, count: count)) }
+    count = 0
+  }
+
+  /// Room for `needed` more bytes (at most `capacity`), draining first when there is not.
+  @inline(__always) private func reserve(_ needed: Int) {
+    if count + needed > JSONOutput.capacity { finish() }
+  }
+
+  func append(_ byte: UInt8) {
+    reserve(1)
+    buffer[count] = byte
+    count += 1
+  }
+
+  func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+    var from = 0
+    while from < bytes.count {
+      reserve(1)
+      let chunk = Swift.min(bytes.count - from, JSONOutput.capacity - count)
+      (buffer + count).update(from: bytes.baseAddress! + from, count: chunk)
+      count += chunk
+      from += chunk
+    }
+  }
+
+  func append(_ text: StaticString) {
+    text.withUTF8Buffer { append($0) }
+  }
+
+  func append(_ text: String) {
+    var text = text
+    text.withUTF8 { append($0) }
+  }
+
+  func appendSpaces(_ spaces: Int) {
+    var left = spaces
+    while left > 0 {
+      reserve(1)
+      let chunk = Swift.min(left, JSONOutput.capacity - count)
+      (buffer + count).update(repeating: UInt8(ascii: " "), count: chunk)
+      count += chunk
+      left -= chunk
+    }
+  }
+
+  /// Decimal digits, written in place without an intermediate String.
+  func appendDecimal(_ value: Int) {
+    reserve(20)
+    count = JSONOutput.decimal(value, into: buffer, at: count)
+  }
+
+  func appendDecimal(_ value: UInt64) {
+    if let small = Int(exactly: value) { return appendDecimal(small) }
+    append(String(value))
+  }
+
+  /// The members of a number map, `"12": 30,` each with its indentation and newline. The
+  /// keys of one map are mostly the keys of the last (each row of a distance table has the
+  /// same): their text, `      "12": `, is made once and copied for every row.
+  func appendNumberMembers(keys: [Int], values: [Int], indent: Int, pretty: Bool) {
+    if keys != memberKeys || indent != memberIndent || pretty != memberPretty {
+      memberKeys = keys
+      memberIndent = indent
+      memberPretty = pretty
+      memberText = []
+      memberEnds = []
+      for key in keys {
+        if pretty { memberText.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent)) }
+        memberText.append(contentsOf: "\"\(key)\":".utf8)
+        if pretty { memberText.append(UInt8(ascii: " ")) }
+        memberEnds.append(memberText.count)
+      }
+    }
+    memberText.withUnsafeBufferPointer { text in
+      var start = 0
+      for index in keys.indices {
+        let end = memberEnds[index]
+        append(UnsafeBufferPointer(rebasing: text[start..<end]))
+        start = end
+        reserve(22)
+        count = JSONOutput.decimal(values[index], into: buffer, at: count)
+        if index < keys.count - 1 {
+          buffer[count] = UInt8(ascii: ",")
+          count += 1
+        }
+        if pretty {
+          buffer[count] = UInt8(ascii: "\n")
+          count += 1
+        }
+      }
+    }
+  }
+
+  /// Writes the digits of `value` (at most 20 bytes with the sign) at `start`; returns
+  /// where they end.
+  @inline(__always) private static func decimal(_ value: Int, into buffer: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+    var position = start
+    if value < 0 {
+      buffer[position] = UInt8(ascii: "-")
+      position += 1
+    }
+    var count = 1
+    var probe = value.magnitude
+    while probe >= 10 {
+      probe /= 10
+      count += 1
+    }
+    var rest = value.magnitude
+    var index = position + count
+    repeat {
+      index -= 1
+      buffer[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+      rest /= 10
+    } while rest != 0
+    return position + count
   }
 }

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@testable import PrivNUMA
+
+/// The hand-written JSON writer: what it prints must parse, and large documents must come
+/// out the same whether held whole or handed on in pieces.
+@Suite struct JSONTests {
+  @Test func numbersAtTheirLimits() {
+    let json = JSON.array([.int(0), .int(7), .int(10), .int(-1), .int(Int.min), .int(Int.max)])
+    #expect(json.rendered() == "[0, 7, 10, -1, -9223372036854775808, 9223372036854775807]")
+    #expect(JSON.uint(UInt64.max).rendered() == "18446744073709551615")
+    #expect(JSON.uint(1_000_000).rendered() == "1000000")
+  }
+
+  @Test func numberMapReadsLikeAnObject() throws {
+    let map = JSON.numberMap(keys: [0, 1, 12], values: [10, 21, 100])
+    let object = JSON.object([("0", .int(10)), ("1", .int(21)), ("12", .int(100))])
+    #expect(map.rendered(indent: 2) == object.rendered(indent: 2))
+    #expect(map.rendered(pretty: false) == #"{"0":10,"1":21,"12":100}"#)
+    #expect(JSON.numberMap(keys: [], values: []).rendered() == "{}")
+    let parsed = try JSONSerialization.jsonObject(with: Data(map.rendered().utf8)) as? [String: Int]
+    #expect(parsed == ["0": 10, "1": 21, "12": 100])
+  }
+
+  @Test func escapesControlsInPieces() {
+    let json = JSON.object([("name", .string("a\"b\\c\n\u{1B}[2J\u{85}é"))])
+    #expect(json.rendered() == "{\n  \"name\": \"a\\\"b\\\\c\\n\\u001b[2J\\u0085é\"\n}")
+  }
+
+  /// A document larger than one piece: the pieces put together are the whole document.
+  @Test func piecesMakeTheWholeDocument() {
+    let ids = Array(0..<300)
+    let rows = JSON.array(ids.map { id in .object([("id", .int(id)), ("distances", .numberMap(keys: ids, values: ids.map { $0 % 40 + 10 }))]) })
+    var pieces: [[UInt8]] = []
+    rows.write { pieces.append(Array($0)) }
+    #expect(pieces.count > 2)
+    #expect(String(decoding: pieces.joined(), as: UTF8.self) == rows.rendered() + "\n")
+  }
+}
