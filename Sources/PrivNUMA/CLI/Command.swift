@@ -70,7 +70,7 @@ struct Command: Sendable {
     var words = (parent.map { [$0.name] } ?? []) + [name]
     if !synopsis.isEmpty { words.append(synopsis) }
     for option in options where option.key == .json || option.key == .registry {
-      if !synopsis.contains("--" + option.long) {
+      if !synopsis.includes("--" + option.long) {
         words.append("[--\(option.long)" + (option.value.map { " " + $0 } ?? "") + "]")
       }
     }

@@ -214,7 +214,7 @@ public enum CPUSpec {
       return NodeSpec.parseNumbers(String(text.dropFirst()), existing: IDSet(0..<list.count), what: "cpuset-relative cpu")
         .map { CPUSet($0.map { list[$0] }) }
     }
-    if text.contains("all") {
+    if text.includes("all") {
       return .failure(.usage("'\(text)': 'all' cannot be combined with other CPUs"))
     }
     return NodeSpec.parseNumbers(text, existing: present, what: "cpu")

@@ -188,4 +188,17 @@ extension Substring {
 
 extension String {
   func trimmingWhitespace() -> String { String(self[...].trimmingWhitespace()) }
+
+  /// Whether `text` occurs in this string, byte for byte. The standard library's
+  /// `contains(_: String)` lives in _StringProcessing, whose regex engine (over a megabyte)
+  /// would come with it into the static binary that every launch maps.
+  func includes(_ text: String) -> Bool {
+    let haystack = Array(utf8)
+    let needle = Array(text.utf8)
+    if needle.isEmpty { return true }
+    if needle.count > haystack.count { return false }
+    return (0...(haystack.count - needle.count)).contains { start in
+      haystack[start..<(start + needle.count)].elementsEqual(needle)
+    }
+  }
 }
