@@ -34,7 +34,7 @@ _privnuma_operands()
         launch|explain) REPLY='command' ;;
         check) REPLY='nodes' ;;
         stat|migrate) REPLY='pid' ;;
-        fence) REPLY='words:status,apply' ;;
+        fence) REPLY='words:status,apply,remove' ;;
         online|offline) REPLY='text' ;;
         help) REPLY='words:show,hardware,nodes,check,explain,stat,audit,migrate,fence,online,offline' ;;
         *) REPLY= ;;

@@ -40,7 +40,7 @@ function __privnuma_operands
         case stat migrate
             echo 'pid'
         case fence
-            echo 'words:status,apply'
+            echo 'words:status,apply,remove'
         case online offline
             echo 'text'
         case help
@@ -262,13 +262,13 @@ complete -c privnuma -n '__privnuma_in top' -a explain -d 'the plan for a launch
 complete -c privnuma -n '__privnuma_in top' -a stat -d 'pages per node of processes, private nodes marked'
 complete -c privnuma -n '__privnuma_in top' -a audit -d 'processes with pages on private nodes they did not opt into; broken fences'
 complete -c privnuma -n '__privnuma_in top' -a migrate -d 'move a running process\'s pages to other nodes'
-complete -c privnuma -n '__privnuma_in top' -a fence -d 'the cpuset fence of each private node: status, or apply (root)'
+complete -c privnuma -n '__privnuma_in top' -a fence -d 'the cpuset fence of each private node: status, apply or remove (root)'
 complete -c privnuma -n '__privnuma_in top' -a online -d 'put a dax device\'s memory online as its private node, fenced first (root)'
 complete -c privnuma -n '__privnuma_in top' -a offline -d 'take a dax device\'s memory offline, back to device_dax (root)'
 complete -c privnuma -n '__privnuma_in check' -a '(__privnuma_values nodes)'
 complete -c privnuma -n '__privnuma_in stat' -a '(__privnuma_values pid)'
 complete -c privnuma -n '__privnuma_in migrate' -a '(__privnuma_values pid)'
-complete -c privnuma -n '__privnuma_in fence' -a 'status apply'
+complete -c privnuma -n '__privnuma_in fence' -a 'status apply remove'
 complete -c privnuma -n '__privnuma_in online' -a '(__privnuma_values text)'
 complete -c privnuma -n '__privnuma_in offline' -a '(__privnuma_values text)'
 complete -c privnuma -n '__privnuma_in help' -a 'show hardware nodes check explain stat audit migrate fence online offline'

@@ -60,6 +60,12 @@ long CPrivNUMA_fs_type(int fd) {
 
 int CPrivNUMA_set_effective_uid(uid_t uid) { return setresuid(-1, uid, -1); }
 
+long CPrivNUMA_saved_uid(void) {
+  uid_t real, effective, saved;
+  if (getresuid(&real, &effective, &saved) != 0) return -1;
+  return (long)saved;
+}
+
 int CPrivNUMA_become_keeping_caps(uid_t uid, gid_t gid) {
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return -1;
   if (setresgid(gid, gid, gid) != 0) return -1;

@@ -1,6 +1,11 @@
 import Glibc
 import PrivNUMA
 
+// A setuid-root launch from a login session on a systemd host runs itself again as
+// `privnuma __scope ...` to have systemd place it (Scope.run), with root's rights until then.
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == CLI.scopeCommand {
+  exit(CLI.scope(CommandLine.arguments))
+}
 // A setuid install starts with root's rights: keep only what the launch may need before
 // anything reads a file.
 // Stops on failure: nothing is read with rights the caller should not have.

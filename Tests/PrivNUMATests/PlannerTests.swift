@@ -316,9 +316,10 @@ extension PlannerTests {
       #expect(allowed.failure == nil)
       #expect(allowed.cgroup == slice)
 
-      // The opt-in cgroup itself leaves node 4 out: refused before anything runs, naming it.
+      // The opt-in cgroup itself leaves node 4 out (and so does the caller's cpuset, or the
+      // launch would stay where it is): refused before anything runs, naming it.
       try "0-1\n".write(toFile: slice + "/cpuset.mems.effective", atomically: true, encoding: .utf8)
-      let refused = try plan("four-node-gaps", ["-m", "cxl0"], machine: machine)
+      let refused = try plan("four-node-gaps", ["-m", "cxl0"], memsAllowed: NodeSet([0, 1]), machine: machine)
       #expect(refused.failure?.kind == .system)
       #expect(contains(refused.failure?.message, "node 4", "opt-in cgroup", slice))
     }

@@ -26,6 +26,7 @@ private struct RecordingCredentials: Credentials {
     journal.entries.append("reduce")
     return nil
   }
+  var savedUIDIsRoot: Bool { false }
 }
 
 /// A cgroup tree that records each write. `failing` names a write that fails with EACCES;
@@ -86,12 +87,18 @@ private final class RecordingKernel: StubKernel, @unchecked Sendable {
     let credentials = RecordingCredentials(journal: journal, dropFails: dropFails)
     let kernel = RecordingKernel(journal)
     let cgroups = RecordingCgroups(journal: journal, credentials: credentials, failing: failing)
-    return (Launcher(kernel: kernel, privilege: Privilege(elevated: elevated), cgroups: cgroups, credentials: credentials), kernel)
+    var launcher = Launcher(
+      kernel: kernel, privilege: Privilege(elevated: elevated), cgroups: cgroups, credentials: credentials,
+      systemd: RecordingSystemd(owns: false))
+    // Started from the root cgroup of a host without systemd: the launch joins the opt-in cgroup.
+    launcher.ownCgroup = { "/" }
+    return (launcher, kernel)
   }
 
   static func plan(cgroup: String?) -> LaunchPlan {
     var plan = LaunchPlan()
     plan.cgroup = cgroup
+    plan.privateNodes = cgroup == nil ? NodeSet() : NodeSet([2])
     plan.cpus = CPUSet([0])
     plan.policy = MemoryPolicy(mode: .preferred, nodes: NodeSet([2]))
     plan.policyOption = "preferred"
@@ -125,6 +132,39 @@ private final class RecordingKernel: StubKernel, @unchecked Sendable {
     #expect(journal.entries == ["raise dacOverride", "join /sys/fs/cgroup/privnuma.slice/cxl0", "lower dacOverride"])
   }
 
+  @Test func aProcessInACgroupSomeoneElseMadeIsRefusedNotMoved() {
+    let journal = Journal()
+    var (launcher, _) = Self.launcher(journal, elevated: true)
+    launcher.ownCgroup = { "/docker/4f2a" }
+    let failure = launcher.launch(Self.plan(cgroup: "/sys/fs/cgroup/privnuma.slice/cxl0"))
+    #expect(failure.kind == .system)
+    #expect(failure.message.contains("/docker/4f2a") && failure.message.contains("nothing was run"))
+    #expect(journal.entries.isEmpty, "the launch did something: \(journal.entries)")
+  }
+
+  @Test func aLoginLaunchOnASystemdHostGetsAScopeFromSystemd() {
+    let journal = Journal()
+    var (launcher, _) = Self.launcher(journal, elevated: false)
+    let systemd = RecordingSystemd(owns: true)
+    launcher.systemd = systemd
+    launcher.ownCgroup = { "/user.slice/user-0.slice/session-4.scope" }
+    _ = launcher.launch(Self.plan(cgroup: "/sys/fs/cgroup/privnuma.slice/privnuma-cxl0.slice"))
+    #expect(systemd.calls == ["scope in privnuma-cxl0.slice"])
+    #expect(!journal.entries.contains { $0.hasPrefix("join") }, "privnuma moved the process itself: \(journal.entries)")
+    #expect(journal.entries.last == "exec app")
+  }
+
+  @Test func aServiceOutsideTheOptInSliceIsRefusedNotMoved() {
+    let journal = Journal()
+    var (launcher, _) = Self.launcher(journal, elevated: false)
+    let systemd = RecordingSystemd(owns: true)
+    launcher.systemd = systemd
+    launcher.ownCgroup = { "/system.slice/db.service" }
+    let failure = launcher.launch(Self.plan(cgroup: "/sys/fs/cgroup/privnuma.slice/privnuma-cxl0.slice"))
+    #expect(failure.message.contains("Slice=privnuma-cxl0.slice"))
+    #expect(systemd.calls.isEmpty && journal.entries.isEmpty)
+  }
+
   @Test func aFailedDropStopsTheLaunchBeforeThePolicy() {
     let journal = Journal()
     let (launcher, _) = Self.launcher(journal, elevated: true, dropFails: true)
@@ -140,7 +180,7 @@ private final class RecordingKernel: StubKernel, @unchecked Sendable {
     let credentials = RecordingCredentials(journal: journal)
     let writer = RecordingCgroups(journal: journal, credentials: credentials, failing: failing, cgroup2: cgroup2)
     let machine = FenceTests.machine(tree)
-    let result = Fence.applying(machine, dryRun: false, writer: writer)
+    let result = Fence.applying(machine, dryRun: false, writer: writer, systemd: RecordingSystemd(owns: false))
     let mount = machine.roots.cgroup
     return (result, journal.entries.map { $0.replacingOccurrences(of: mount, with: "MOUNT") })
   }

@@ -31,6 +31,8 @@ int CPrivNUMA_set_all_ids(uid_t uid, gid_t gid);
 long CPrivNUMA_fs_type(int fd);
 /* Sets only the effective uid (setresuid(-1, uid, -1)); the saved uid is kept. */
 int CPrivNUMA_set_effective_uid(uid_t uid);
+/* The saved set-user-ID (getresuid); -1 on failure. */
+long CPrivNUMA_saved_uid(void);
 /* Becomes uid and gid (all three ids) keeping the permitted set, with nothing effective:
    the state a `setcap ...+p` install starts in, which tests stand in for this way. */
 int CPrivNUMA_become_keeping_caps(uid_t uid, gid_t gid);

@@ -13,7 +13,12 @@
 ///   process is in the node's opt-in cgroup when the registry gives one;
 /// * `none`: nothing counts; any pages there are unfenced use.
 /// File pages count as well as anonymous ones: page cache mapped from private memory is
-/// private memory in use.
+/// private memory in use. One exception keeps audit from crying wolf on the cpuset
+/// backend: page cache follows the policy of whoever read the file first, so an opted-in
+/// job leaves file pages on its node that other processes then map. File pages of a process
+/// whose own cgroup cannot allocate on the node were brought in by someone who could; they
+/// are listed as shared page cache, not as a violation. Anonymous pages, and file pages of a
+/// process whose cgroup can reach the node, stay violations.
 ///
 /// Schema `privnuma.audit/1`:
 /// ```
@@ -27,6 +32,8 @@
 ///                     "node": 3, "label": "mem3", "backend": "cpuset",
 ///                     "pages": 295, "anon_pages": 290, "file_pages": 5,
 ///                     "cgroup": "/", "reason": "not in the opt-in cgroup ..." } ],
+///   "shared_file_pages": [ { "pid": 77, "command": "cat", "uid": 1002, "node": 3,
+///                            "pages": 12, "cgroup": "/user.slice/..." } ],
 ///   "broken_fences": [ { "node": 3, "label": "mem3", "backend": "cpuset", "cgroup": "/",
 ///                        "pids": [1, 113], "mems": [0, 1, 2, 3], "reason": "..." } ],
 ///   "leak_paths": [ { "kind": "demotion", "node": 3, "problem": "...", "closable": true,
@@ -63,7 +70,7 @@ enum Audit {
     // A read-only scan: it runs with the caller's own rights, never privnuma's.
     if environment.privilege.elevated, let failure = environment.credentials.dropAll() { return .failure(failure) }
     return environment.machine(registry: options.value(.registry)).flatMap { machine in
-      AuditReport.scan(machine: machine).map { report in
+      AuditReport.scan(machine: machine, systemd: environment.systemd).map { report in
         Diagnostics.output(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
         return report.clean ? 0 : 1
       }
@@ -86,6 +93,17 @@ struct AuditReport {
     var reason: String
   }
 
+  /// File pages a process outside the opt-in cgroup maps on a cpuset node its own cgroup
+  /// cannot allocate on: page cache an opted-in job brought in.
+  struct SharedFilePages: Equatable {
+    var pid: Int32
+    var command: String
+    var uid: UInt32?
+    var node: Int
+    var cgroup: String?
+    var pages: UInt64
+  }
+
   /// A private node's fence that does not hold.
   struct BrokenFence: Equatable {
     var node: Int
@@ -98,6 +116,7 @@ struct AuditReport {
   var scanned = 0
   var unreadable: [Int32] = []
   var violations: [Violation] = []
+  var shared: [SharedFilePages] = []
   var brokenFences: [BrokenFence] = []
   /// Ways in the cgroup fence does not close (demotion, ZONE_NORMAL, hugetlb, hotplug).
   var leakPaths: [LeakPath] = []
@@ -115,7 +134,9 @@ struct AuditReport {
     var policyAnonBytes: UInt64 = 0
   }
 
-  static func scan(machine: Machine) -> Result<AuditReport, Failure> {
+  /// `systemd` decides whether a missing opt-in cgroup is news: on a systemd host an opt-in
+  /// slice's cgroup exists only while a unit runs in it.
+  static func scan(machine: Machine, systemd: Systemd = SystemManager()) -> Result<AuditReport, Failure> {
     var report = AuditReport(machine: machine)
     let nodes = machine.privateNodes
     if nodes.isEmpty { return .success(report) }
@@ -176,6 +197,14 @@ struct AuditReport {
         switch node.backend {
         case .cpuset:
           if inOptIn { continue }
+          if bytes > anon && !reaches(cgroup, node.id, mount: machine.roots.cgroup) {
+            if info == nil { info = Processes.info(proc: proc, pid: pid) }
+            report.shared.append(SharedFilePages(
+              pid: pid, command: info!.command, uid: info!.uid, node: node.id, cgroup: cgroup,
+              pages: (bytes - anon) / report.pageSize))
+            bytes = anon
+            if bytes == 0 { continue }
+          }
           reason = "not in the opt-in cgroup \(optIn[index]?.path ?? "?") (it is in \(cgroup ?? "an unknown cgroup"))"
         case .kernel:
           if inOptIn { continue }
@@ -196,7 +225,7 @@ struct AuditReport {
 
     let check = FenceCheck.check(machine: machine, roots: machine.roots)
     if let unchecked = check.unchecked { report.warnings.append(unchecked) }
-    for missing in check.missingOptIn {
+    for missing in check.missingOptIn where !systemd.owns(cgroupRoot: machine.roots.cgroup) {
       report.warnings.append("node \(missing.node): its opt-in cgroup \(missing.cgroup) does not exist; 'privnuma fence apply' creates it")
     }
     for node in nodes {
@@ -209,11 +238,25 @@ struct AuditReport {
         let place = leak.cgroup == "/" ? "the root cgroup" : "cgroup \(leak.cgroup)"
         report.brokenFences.append(BrokenFence(
           node: node.id, leak: leak,
-          reason: "\(place) holds \(leak.pids.count) process\(leak.pids.count == 1 ? "" : "es") and its cpuset.mems.effective (\(leak.mems)) includes node \(node.id)"))
+          reason: leak.pids.isEmpty
+            ? "\(place) is empty but its cpuset.mems.effective (\(leak.mems)) includes node \(node.id): a process started there could allocate on it"
+            : "\(place) holds \(leak.pids.count) process\(leak.pids.count == 1 ? "" : "es") and its cpuset.mems.effective (\(leak.mems)) includes node \(node.id)"))
       }
     }
     report.leakPaths = LeakPaths.find(machine: machine, facts: .read(machine: machine))
     return .success(report)
+  }
+
+  /// Whether `cgroup` may allocate on `node`: its nearest `cpuset.mems.effective`. Unknown
+  /// counts as yes, so that a file page is never excused on a guess.
+  static func reaches(_ cgroup: String?, _ node: Int, mount: String) -> Bool {
+    guard let cgroup else { return true }
+    var path = CgroupPath(cgroup)
+    while true {
+      if let mems = CgroupTree.mems(path.directory(under: mount) + "/cpuset.mems.effective") { return mems.contains(node) }
+      if path.isRoot { return true }
+      path = path.parent
+    }
   }
 
   // MARK: - Text
@@ -239,13 +282,19 @@ struct AuditReport {
       }
       out += indent(Table.layout(table, leftColumns: 7))
     }
+    if !shared.isEmpty {
+      out += "shared page cache: \(shared.count) (file pages an opted-in job brought in; the process's own cgroup cannot allocate there; not violations)\n"
+      for entry in shared {
+        out += "  pid \(entry.pid) \(entry.command): \(entry.pages) file pages on node \(entry.node) (cgroup \(entry.cgroup ?? "?"))\n"
+      }
+    }
     if brokenFences.isEmpty {
       out += "fences: every private node is fenced\n"
     } else {
       out += "broken fences: \(brokenFences.count)\n"
       for fence in brokenFences {
         var line = "  node \(fence.node): \(fence.reason)"
-        if let leak = fence.leak {
+        if let leak = fence.leak, !leak.pids.isEmpty {
           let shown = leak.pids.prefix(8).map(String.init).joined(separator: " ")
           line += " (pids \(shown)\(leak.pids.count > 8 ? " ..." : ""))"
         }
@@ -304,6 +353,19 @@ struct AuditReport {
             ("file_pages", .uint(violation.pages - violation.anonPages)),
             ("cgroup", violation.cgroup.map { .string($0) } ?? .null),
             ("reason", .string(violation.reason)),
+          ])
+        })
+      ),
+      (
+        "shared_file_pages",
+        .array(shared.map { entry in
+          .object([
+            ("pid", .int(Int(entry.pid))),
+            ("command", .string(entry.command)),
+            ("uid", entry.uid.map { .uint(UInt64($0)) } ?? .null),
+            ("node", .int(entry.node)),
+            ("pages", .uint(entry.pages)),
+            ("cgroup", entry.cgroup.map { .string($0) } ?? .null),
           ])
         })
       ),

@@ -3,6 +3,11 @@
 public enum CLI {
   public static let version = "0.1.0"
 
+  /// `privnuma __scope SLICE -- ARGS...`: see `Scope`.
+  public static let scopeCommand = Scope.command
+
+  public static func scope(_ arguments: [String]) -> Int32 { Scope.run(arguments) }
+
   /// Runs privnuma; returns the exit status (a launch that succeeds does not return).
   public static func main(_ arguments: [String], environment: Environment = .current()) -> Int32 {
     let args = arguments.dropFirst()

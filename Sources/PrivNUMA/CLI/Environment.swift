@@ -9,6 +9,8 @@ public struct Environment {
   /// The privileged half: ids and capabilities, and the writes into the cgroup tree.
   public var credentials: Credentials
   public var cgroups: CgroupWriter
+  /// The systemd that owns the cgroup tree, when there is one: the fence's drop-ins, scopes.
+  public var systemd: Systemd
   /// Overrides that were set but ignored because privnuma runs with privilege.
   public var ignoredOverrides: [String] = []
 
@@ -16,7 +18,7 @@ public struct Environment {
 
   public init(
     roots: Roots, privilege: Privilege, identity: Identity, names: NameService, kernel: Kernel,
-    credentials: Credentials = ProcessCredentials(), cgroups: CgroupWriter? = nil
+    credentials: Credentials = ProcessCredentials(), cgroups: CgroupWriter? = nil, systemd: Systemd = SystemManager()
   ) {
     self.roots = roots
     self.privilege = privilege
@@ -25,6 +27,7 @@ public struct Environment {
     self.kernel = kernel
     self.credentials = credentials
     self.cgroups = cgroups ?? CgroupFS(credentials: credentials)
+    self.systemd = systemd
   }
 
   /// The real process environment.

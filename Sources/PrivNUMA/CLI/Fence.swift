@@ -11,10 +11,10 @@
 /// work as their own backend says.
 extension Command {
   static let fence = Command(
-    name: "fence", summary: "the cpuset fence of each private node: status, or apply (root)",
-    synopsis: "status|apply",
+    name: "fence", summary: "the cpuset fence of each private node: status, apply or remove (root)",
+    synopsis: "status|apply|remove",
     about: "The cgroup cpuset fence that keeps cpuset-backend private nodes private: its state, or setting it up.",
-    options: [], operands: .words(["status", "apply"]),
+    options: [], operands: .words(["status", "apply", "remove"]),
     examples: ["privnuma fence status --json", "sudo privnuma fence apply --dry-run && sudo privnuma fence apply"],
     manual: "",
     subcommands: [
@@ -36,7 +36,7 @@ extension Command {
       Command(
         name: "apply", summary: "create the opt-in cgroups and narrow the others (root)",
         synopsis: "[--dry-run]",
-        about: "(root) Creates each opt-in cgroup under the cgroup v2 mount with cpuset.mems = open nodes + the node, narrows every other cgroup's cpuset.mems so that only the opt-in cgroups reach private nodes, and moves processes out of the root cgroup into \(Fence.generalCgroup). Idempotent; prints each change. --dry-run prints what it would change and changes nothing (any user may run it).",
+        about: "(root) Creates each opt-in cgroup under the cgroup v2 mount with cpuset.mems = open nodes + the node, narrows every other cgroup's cpuset.mems so that only the opt-in cgroups reach private nodes, and moves processes out of the root cgroup into \(Fence.generalCgroup). Idempotent; prints each change. --dry-run prints what it would change and changes nothing (any user may run it). Where systemd is PID 1 the fence is systemd configuration instead: drop-ins under /etc/systemd/system (slice.d/, init.scope.d/, mount.d/ and swap.d/ keep every slice and unit outside one on the open nodes; each opt-in slice, named by Cgroup= as privnuma.slice/privnuma-LABEL.slice, adds its node), then daemon-reload; nothing is moved, and systemd applies it to every slice, now, after reloads and after reboots. --dry-run shows the files.",
         options: [.launch(.registry), .launch(.help), .dryRun], operands: .none, examples: [],
         manual: #"""
         (root) Creates each opt-in cgroup under the cgroup v2 mount with
@@ -50,8 +50,54 @@ extension Command {
         prints what it would change and changes nothing.
         .I Open nodes
         are the general nodes plus kernel-backend and unfenced private nodes.
+        .IP
+        Where systemd is PID 1 the fence is systemd configuration instead: drop-ins under
+        .I /etc/systemd/system
+        .RI ( slice.d/ ,
+        .IR init.scope.d/ ,
+        .I mount.d/
+        and
+        .I swap.d/
+        .B 90\-privnuma\-fence.conf
+        set
+        .B AllowedMemoryNodes=
+        to the open nodes for every slice and for the units outside any slice; each opt-in slice,
+        which
+        .B Cgroup=
+        names as
+        .IR privnuma.slice/privnuma\-LABEL.slice ,
+        gets
+        .B 91\-privnuma\-opt\-in.conf
+        adding its node), then
+        .BR "systemctl daemon\-reload" .
+        Nothing is moved; systemd applies the fence to every slice, now, after reloads and after
+        reboots.
+        .B \-\-dry\-run
+        shows the files.
         """#,
         run: Fence.apply),
+      Command(
+        name: "remove", summary: "delete the fence's systemd drop-ins and reload systemd (root)",
+        synopsis: "[--dry-run]",
+        about: "(root) Where systemd is PID 1: deletes every drop-in 'fence apply' wrote under /etc/systemd/system, runs daemon-reload, so the private nodes are open to every slice again, and stops the opt-in slices that hold no process (naming those that still do). Slices running now keep their cpuset.mems until they restart. Needs no registry; exit 0 when there is nothing to remove. --dry-run lists the files and slices.",
+        options: [.launch(.help), .dryRun], operands: .none, examples: [],
+        manual: #"""
+        (root) Where systemd is PID 1: deletes every drop-in
+        .B fence apply
+        wrote under
+        .I /etc/systemd/system
+        and runs
+        .BR "systemctl daemon\-reload" ,
+        so the private nodes are open to every slice again, and stops each opt-in slice that
+        holds no process (it names those that still do; they stay until their units end).
+        Slices running now keep their
+        .I cpuset.mems
+        until they restart or the machine reboots.
+        Needs no registry; exit 0 when there is nothing to remove.
+        .BR \-n ", " \-\-dry\-run
+        lists the files and slices.
+        """#,
+        run: Fence.remove),
     ],
     run: nil)
 }
@@ -66,7 +112,7 @@ enum Fence {
   static func status(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
     environment.reportIgnoredOverrides()
     return environment.machine(registry: options.value(.registry)).map { machine in
-      let report = Report(machine: machine)
+      let report = Report(machine: machine, systemd: environment.systemd)
       Diagnostics.output(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
       return report.allFenced ? 0 : 1
     }
@@ -130,10 +176,20 @@ enum Fence {
     var missingRegistry: String?
     /// Ways in the cgroup fence does not close (LeakPaths).
     var leakPaths: [LeakPath]
+    /// On a systemd host: the fence's drop-ins, each ok or not; nil elsewhere.
+    var dropIns: [DropInState]?
+    /// Why the drop-ins the registry needs cannot be written (a Cgroup= that is no slice).
+    var dropInProblem: String?
+    /// The unit directory the drop-ins are in, on a systemd host.
+    var unitDirectory = ""
 
-    var allFenced: Bool { unchecked == nil && nodes.allSatisfy { $0.fenced && $0.ready } && leakPaths.isEmpty }
+    var configured: Bool { dropInProblem == nil && (dropIns ?? []).allSatisfy { $0.state == "ok" } }
+    var allFenced: Bool {
+      unchecked == nil && configured && nodes.allSatisfy { $0.fenced && $0.ready } && leakPaths.isEmpty
+    }
 
-    init(machine: Machine) {
+    /// `systemd`: on a host it owns, the fence is its drop-ins (`FenceSystemd`).
+    init(machine: Machine, systemd: Systemd = SystemManager()) {
       let roots = machine.roots
       cgroupRoot = roots.cgroup
       missingRegistry = machine.registryMissing ? roots.registry : nil
@@ -143,6 +199,14 @@ enum Fence {
       unchecked = check.unchecked
       leakPaths = LeakPaths.find(machine: machine, facts: .read(machine: machine))
       kernelThreads = 0
+      let systemdOwned = !fenced.isEmpty && systemd.owns(cgroupRoot: roots.cgroup)
+      if systemdOwned {
+        unitDirectory = systemd.unitDirectory
+        switch Fence.wantedDropIns(machine) {
+        case .success(let wanted): dropIns = Fence.dropInStates(wanted: wanted, units: systemd.unitDirectory)
+        case .failure(let failure): dropInProblem = failure.message
+        }
+      }
       nodes = []
       if !fenced.isEmpty && unchecked == nil {
         let procs = CgroupTree.processes(roots.cgroup, proc: roots.proc)
@@ -165,7 +229,7 @@ enum Fence {
           state.fenced = false
           state.note = "nothing keeps other processes off it; give it Cgroup= in \(node.source ?? "the registry") and run 'privnuma fence apply'"
         case .cpuset:
-          let optIn = Fence.optIn(node, roots: roots, open: open)
+          let optIn = Fence.optIn(node, roots: roots, open: open, systemd: systemdOwned)
           state.optIn = optIn
           if !online {
             state.note = "declared with Cgroup= but the kernel has no online node \(node.id): nothing can allocate there"
@@ -182,7 +246,8 @@ enum Fence {
             state.note = "only \(optIn.cgroup) and the cgroups below it can allocate there"
           } else {
             let count = state.leaks.reduce(0) { $0 + $1.processes.count }
-            state.note = "\(count) process\(count == 1 ? "" : "es") in \(state.leaks.count) other cgroup\(state.leaks.count == 1 ? "" : "s") can allocate there"
+            let empty = state.leaks.filter(\.processes.isEmpty).count
+            state.note = "\(count) process\(count == 1 ? "" : "es") in \(state.leaks.count) other cgroup\(state.leaks.count == 1 ? "" : "s") can allocate there\(empty > 0 ? " (\(empty) of the cgroups empty: drift)" : "")"
           }
         }
         nodes.append(state)
@@ -200,6 +265,14 @@ enum Fence {
       } else {
         out = "cgroup v2 at \(cgroupRoot); nodes open to every cgroup: \(open.isEmpty ? "none" : open.listDescription)\n"
       }
+      if let dropInProblem {
+        out += "systemd: the fence cannot be systemd configuration: \(dropInProblem)\n"
+      }
+      if let dropIns {
+        let bad = dropIns.filter { $0.state != "ok" }
+        out += "systemd: the fence is configuration in \(unitDirectory): \(bad.isEmpty ? "every drop-in in place" : "\(bad.count) of \(dropIns.count) drop-ins not as 'fence apply' writes them")\n"
+        for dropIn in dropIns { out += "  \(dropIn.state == "ok" ? "ok" : dropIn.state.uppercased()) \(dropIn.path)\n" }
+      }
       for state in nodes {
         let node = state.node
         let verdict: String
@@ -212,7 +285,9 @@ enum Fence {
         out += "  \(node.backend == .none ? "warning: " : "")backend \(node.backend.rawValue): \(state.note)\n"
         if let optIn = state.optIn {
           out += "  opt-in cgroup \(optIn.cgroup): "
-          if !optIn.exists {
+          if !optIn.exists && optIn.problem == nil {
+            out += "not started yet (systemd makes it with its first unit)"
+          } else if !optIn.exists {
             out += "missing"
           } else {
             out += "cpuset.mems \(Fence.describe(optIn.mems))"
@@ -223,7 +298,7 @@ enum Fence {
         }
         for leak in state.leaks {
           let root = leak.cgroup == "/" ? ", the root cgroup" : ""
-          out += "  reachable from \(leak.cgroup) (effective mems \(leak.mems.listDescription)\(root)):\n"
+          out += "  reachable from \(leak.cgroup) (effective mems \(leak.mems.listDescription)\(root))\(leak.processes.isEmpty ? ": empty, drift (a process started there could allocate on the node)" : ":")\n"
           for process in leak.processes {
             out += "    pid \(process.pid) \(process.command)\(process.uid.map { " (uid \($0))" } ?? "")\n"
           }
@@ -238,6 +313,9 @@ enum Fence {
       } else if !allFenced {
         var open = nodes.filter { !$0.fenced || !$0.ready }.map { "node \($0.node.id) (\($0.node.label))" }
         open += leakPaths.map { "leak path \($0.kind.rawValue)" }
+        if open.isEmpty {
+          open = nodes.filter { $0.node.backend == .cpuset }.map { "node \($0.node.id) (\($0.node.label)), whose drop-ins are not in place" }
+        }
         out += "not fenced: \(open.joined(separator: ", ")); run 'privnuma fence apply' as root ('--dry-run' shows the changes first)\n"
       }
       return out + missing
@@ -273,6 +351,12 @@ enum Fence {
         ("kernel_threads", .int(kernelThreads)),
         ("registry_missing", missingRegistry.map { .string($0) } ?? .null),
         ("leak_paths", .array(leakPaths.map(Fence.leakJSON))),
+        (
+          "systemd_drop_ins",
+          dropIns.map { list in
+            .array(list.map { .object([("path", .string($0.path)), ("state", .string($0.state))]) })
+          } ?? .null
+        ),
         (
           "nodes",
           .array(
@@ -335,11 +419,13 @@ enum Fence {
     return machine.topology.withMemory.intersection(machine.topology.online)
   }
 
-  static func optIn(_ node: PrivateNode, roots: Roots, open: NodeSet) -> OptIn {
+  static func optIn(_ node: PrivateNode, roots: Roots, open: NodeSet, systemd: Bool = false) -> OptIn {
     let cgroup = CgroupPath(relative: node.cgroup ?? "")
     let path = cgroup.path
     let directory = cgroup.directory(under: roots.cgroup)
     var optIn = OptIn(cgroup: path, exists: FileSystem.isDirectory(directory))
+    // systemd makes a slice's cgroup when its first unit starts; its drop-in is what counts.
+    if !optIn.exists && systemd { return optIn }
     guard optIn.exists else {
       optIn.problem = "launches on node \(node.id) fail until 'privnuma fence apply' creates it"
       return optIn
@@ -658,17 +744,18 @@ extension Fence {
         for other in machine.registryErrors.dropFirst() { Diagnostics.error("\(other)") }
         return .failure(.usage("\(error); 'fence apply' changes nothing until every registry file reads cleanly"))
       }
-      return applying(machine, dryRun: dryRun, writer: environment.cgroups)
+      return applying(machine, dryRun: dryRun, writer: environment.cgroups, systemd: environment.systemd)
     }
   }
 
-  static func applying(_ machine: Machine, dryRun: Bool, writer: CgroupWriter) -> Result<Int32, Failure> {
+  static func applying(_ machine: Machine, dryRun: Bool, writer: CgroupWriter, systemd: Systemd) -> Result<Int32, Failure> {
     let roots = machine.roots
     if !machine.privateNodes.contains(where: { $0.backend == .cpuset }) {
       Diagnostics.output("no private node has backend cpuset (Cgroup= in the registry): nothing to fence\n")
       return .success(0)
     }
     if let problem = mountProblem(roots.cgroup, strict: !dryRun, writer: writer) { return .failure(.system(problem)) }
+    if systemd.owns(cgroupRoot: roots.cgroup) { return systemdApplying(machine, dryRun: dryRun, systemd: systemd) }
     let allMems = machine.topology.withMemory.intersection(machine.topology.online)
     var made = 0
     var notes: [String] = []
@@ -739,7 +826,7 @@ extension Fence {
       return .success(0)
     }
     // Judge the result as `status` would.
-    let report = Report(machine: machine)
+    let report = Report(machine: machine, systemd: systemd)
     let cpuset = report.nodes.filter { $0.node.backend == .cpuset }
     let open = cpuset.filter { !$0.fenced || !$0.ready }
     if open.isEmpty {

@@ -5,21 +5,26 @@ public struct Launcher {
   public var privilege: Privilege
   public var cgroups: CgroupWriter
   public var credentials: Credentials
+  public var systemd: Systemd
+  /// This process's cgroup (`/proc/self/cgroup`), asked only by an opt-in launch.
+  public var ownCgroup: () -> String? = { ProcessStatus.cgroup(proc: "/proc") }
 
   public init(
-    kernel: Kernel, privilege: Privilege, cgroups: CgroupWriter = CgroupFS(), credentials: Credentials = ProcessCredentials()
+    kernel: Kernel, privilege: Privilege, cgroups: CgroupWriter = CgroupFS(), credentials: Credentials = ProcessCredentials(),
+    systemd: Systemd = SystemManager()
   ) {
     self.kernel = kernel
     self.privilege = privilege
     self.cgroups = cgroups
     self.credentials = credentials
+    self.systemd = systemd
   }
 
-  /// The launcher of this environment: its kernel, rights and cgroup tree.
+  /// The launcher of this environment: its kernel, rights, cgroup tree and systemd.
   init(_ environment: Environment) {
     self.init(
       kernel: environment.kernel, privilege: environment.privilege, cgroups: environment.cgroups,
-      credentials: environment.credentials)
+      credentials: environment.credentials, systemd: environment.systemd)
   }
 
   /// Applies the plan and execs; returns only with the reason the command did not run.
@@ -33,7 +38,7 @@ public struct Launcher {
   /// Also what `privnuma -m 0 --show` does to itself before showing, as numactl does.
   public func prepare(_ plan: LaunchPlan) -> Failure? {
     if let failure = plan.failure { return failure }
-    if let cgroup = plan.cgroup, let failure = cgroups.join(cgroup) { return failure }
+    if let cgroup = plan.cgroup, let failure = place(plan, cgroup) { return failure }
     if privilege.elevated, let failure = credentials.dropAll() { return failure }
     if let cpus = plan.cpus, case .failure(let error) = kernel.setAffinity(cpus) {
       return .system("cannot bind to CPUs \(cpus): sched_setaffinity failed with \(error)")
@@ -42,6 +47,40 @@ public struct Launcher {
       if let failure = apply(policy, option: plan.policyOption) { return failure }
     }
     return nil
+  }
+
+  /// Runs the launch where `Placement` says: where it is, in the opt-in cgroup, or in a
+  /// scope systemd makes in the opt-in slice.
+  func place(_ plan: LaunchPlan, _ cgroup: String) -> Failure? {
+    let mount = plan.cgroupMount
+    let optIn = CgroupPath(String(cgroup.dropFirst(mount.count))).path
+    let mems = (try? kernel.allowedMemoryNodes().get()) ?? NodeSet()
+    let placement = Placement.decide(
+      optIn: optIn, mount: mount, nodes: plan.privateNodes, own: ownCgroup(), mems: mems,
+      systemd: systemd.owns(cgroupRoot: mount), fenceCgroups: plan.fenceCgroups + [Fence.generalCgroup])
+    switch placement {
+    case .stay: return nil
+    case .join(let path): return cgroups.join(path)
+    case .refuse(let reason): return .system(reason + "; nothing was run")
+    case .scope(let slice): return enterScope(slice: slice, nodes: plan.privateNodes)
+    }
+  }
+
+  /// Has systemd start a transient scope in `slice` around this process. Only root may ask
+  /// systemd for that: root asks directly; a setuid-root install runs itself again with its
+  /// full rights to ask (`privnuma __scope`, which checks the registry's access rule again
+  /// before it asks); anything else gets systemd's refusal and what to do.
+  func enterScope(slice: String, nodes: NodeSet) -> Failure? {
+    let uid = Identity.current().uid
+    if uid != 0 && privilege.elevated && credentials.savedUIDIsRoot {
+      let error = kernel.execute(["/proc/self/exe", Scope.command, slice, "--"] + CommandLine.arguments.dropFirst())
+      return .system("cannot run privnuma again to ask systemd for a scope in \(slice): exec /proc/self/exe failed with \(error); nothing was run")
+    }
+    let failure = Scope.start(slice: slice, systemd: systemd)
+    if let failure, failure.kind == .refused {
+      return .system("on this systemd host a launch on node \(nodes) from a login session runs in a scope that systemd makes in \(slice), and only root may ask systemd for one (\(failure.message)). Install privnuma setuid root (make install PRIVILEGE=setuid), or run the program as a transient service in the slice: sudo systemd-run --wait --pipe --slice=\(slice) --uid=\(Identity.userName(uid: uid) ?? String(uid)) privnuma ...; nothing was run")
+    }
+    return failure
   }
 
   func apply(_ policy: MemoryPolicy, option: String?) -> Failure? {

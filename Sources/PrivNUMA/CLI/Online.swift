@@ -84,7 +84,7 @@ enum Online {
         return .failure(.usage("no dax device '\(name)' (\(known.isEmpty ? "this machine has none: is device_dax loaded?" : "devices: " + known.joined(separator: ", "))); 'privnuma hardware' lists them"))
       }
       let reload = { environment.machine(registry: registry) }
-      return online ? bringOnline(device, machine, writer: environment.cgroups, reload: reload) : takeOffline(device, machine)
+      return online ? bringOnline(device, machine, writer: environment.cgroups, systemd: environment.systemd, reload: reload) : takeOffline(device, machine)
     }
   }
 
@@ -93,7 +93,7 @@ enum Online {
   // MARK: - online
 
   static func bringOnline(
-    _ device: MemoryInventory.Device, _ machine: Machine, writer: CgroupWriter,
+    _ device: MemoryInventory.Device, _ machine: Machine, writer: CgroupWriter, systemd: Systemd,
     reload: () -> Result<Machine, Failure>
   ) -> Result<Int32, Failure> {
     let sysfs = machine.roots.sysfs
@@ -106,7 +106,7 @@ enum Online {
     }
     if device.state == .systemRAM {
       say("\(name) is already online as node \(nodeID) (\(node.label)); checking its fence")
-      return reload().flatMap { verify(node, machine: $0) }
+      return reload().flatMap { verify(node, machine: $0, systemd: systemd) }
     }
     // Where the kernel onlines the device as private itself, the kernel is the fence.
     let privateOnlining = PrivateOnlining(device.dax, capabilities: node.capabilities)
@@ -115,7 +115,7 @@ enum Online {
     }
     if node.backend == .cpuset {
       say("fencing node \(nodeID) (\(node.label)) before its memory goes online:")
-      if case .failure(let failure) = Fence.applying(machine, dryRun: false, writer: writer) {
+      if case .failure(let failure) = Fence.applying(machine, dryRun: false, writer: writer, systemd: systemd) {
         return .failure(Failure(failure.kind, "nothing was onlined: the fence could not be put in place first: \(failure.message)"))
       }
       let ahead = LeakPaths.inheritingCgroups(
@@ -171,12 +171,12 @@ enum Online {
     }
     if node.backend == .cpuset {
       say("giving node \(nodeID) to its opt-in cgroup:")
-      if case .failure(let failure) = Fence.applying(onlineMachine, dryRun: false, writer: writer) {
+      if case .failure(let failure) = Fence.applying(onlineMachine, dryRun: false, writer: writer, systemd: systemd) {
         let back = rollBack(name, sysfs: sysfs)
         return .failure(Failure(failure.kind, "\(failure.message); \(back)"))
       }
     }
-    let verdict = verify(node, machine: onlineMachine)
+    let verdict = verify(node, machine: onlineMachine, systemd: systemd)
     if case .failure(let failure) = verdict {
       let back = rollBack(name, sysfs: sysfs)
       return .failure(Failure(failure.kind, "\(failure.message); \(back)"))
@@ -186,8 +186,8 @@ enum Online {
 
   /// The fence of `node` holds, no leak path is open, and no process outside its opt-in
   /// cgroup has a page there.
-  static func verify(_ node: PrivateNode, machine: Machine) -> Result<Int32, Failure> {
-    let report = Fence.Report(machine: machine)
+  static func verify(_ node: PrivateNode, machine: Machine, systemd: Systemd) -> Result<Int32, Failure> {
+    let report = Fence.Report(machine: machine, systemd: systemd)
     guard let state = report.nodes.first(where: { $0.node.id == node.id }) else {
       return .failure(.system("node \(node.id) is not among the private nodes after onlining"))
     }
@@ -198,7 +198,7 @@ enum Online {
     if let first = open.first {
       return .failure(.system("node \(node.id) (\(node.label)) has an open leak path after onlining: \(first.problem)"))
     }
-    switch AuditReport.scan(machine: machine) {
+    switch AuditReport.scan(machine: machine, systemd: systemd) {
     case .failure(let failure):
       return .failure(failure)
     case .success(let audit):

@@ -1,5 +1,6 @@
-/// A cgroup that holds processes and may still allocate on a cpuset-fenced private node
-/// without being its opt-in cgroup: a hole in the fence.
+/// A cgroup that may allocate on a cpuset-fenced private node without being its opt-in
+/// cgroup: a hole in the fence. An empty one is drift that no process uses yet (a slice a
+/// manager reset, a cgroup made by hand): the next process started there could.
 public struct FenceLeak: Sendable, Equatable {
   /// The private node the cgroup can reach.
   public var node: Int
@@ -36,10 +37,12 @@ public enum FenceCheck {
     }
   }
 
-  /// Every cgroup that holds processes and whose effective mems include a `cpuset`-backend
-  /// private node it is not the opt-in cgroup of (nor below it), in node then path order.
-  /// On cgroup v2 the root's effective mems are every node, so processes left in the root
-  /// cgroup can allocate anywhere: they are a leak of every cpuset-fenced node.
+  /// Every cgroup whose effective mems include a `cpuset`-backend private node it is not the
+  /// opt-in cgroup of (nor below it), in node then path order: those with processes, and
+  /// empty leaves, where the next process started would leak (a slice a manager reset, a
+  /// cgroup made by hand). Empty inner cgroups are left out: their children are reported
+  /// themselves. On cgroup v2 the root's effective mems are every node, so processes left in
+  /// the root cgroup can allocate anywhere: they are a leak of every cpuset-fenced node.
   public static func leaks(machine: Machine, roots: Roots) -> [FenceLeak] {
     check(machine: machine, roots: roots).leaks
   }
@@ -64,7 +67,8 @@ public enum FenceCheck {
       }
       if exposed.isEmpty { return }
       let pids = CgroupTree.processes(directory, proc: roots.proc, withoutKernelThreads: path.isRoot)
-      if pids.isEmpty { return }
+      // An empty inner cgroup holds no process; its leaves are reported themselves.
+      if pids.isEmpty && !CgroupTree.children(directory).isEmpty { return }
       for entry in exposed { leaks.append(FenceLeak(node: entry.node, cgroup: path.path, pids: pids, mems: mems)) }
     }
     result.leaks = leaks.sorted { ($0.node, $0.cgroup) < ($1.node, $1.cgroup) }

@@ -13,8 +13,14 @@ public struct LaunchPlan: Sendable {
   /// The option that asked for the policy, e.g. `membind`.
   public var policyOption: String?
   public var cpus: CPUSet?
-  /// Absolute path of the opt-in cgroup to join first (cpuset backend).
+  /// Absolute path of the opt-in cgroup (cpuset backend); where the launch runs is
+  /// decided by `Placement`.
   public var cgroup: String?
+  /// The cgroup v2 mount the opt-in cgroup is under.
+  public var cgroupMount = "/sys/fs/cgroup"
+  /// The opt-in cgroups of every cpuset-backend node, relative to the mount: cgroups of the
+  /// fence itself, which a launch may leave.
+  public var fenceCgroups: [String] = []
   /// Private nodes the policy names.
   public var privateNodes: NodeSet = NodeSet()
   public var checks: [Check] = []

@@ -205,6 +205,10 @@ public struct Planner {
       plan.fail("cgroup", .refused("nodes \(NodeSet(cgroups.map(\.0))) have different opt-in cgroups (\(distinct.sorted().joined(separator: ", "))); a process can be in only one, so name nodes of one cgroup"))
     } else if let path = distinct.first {
       plan.cgroup = path
+      plan.cgroupMount = machine.roots.cgroup
+      plan.fenceCgroups = machine.privateNodes.compactMap { node in
+        node.backend == .cpuset ? node.cgroup.map { CgroupPath(relative: $0).path } : nil
+      }
     }
   }
 
@@ -242,11 +246,13 @@ public struct Planner {
   func checkCpuset(_ policy: MemoryPolicy, _ request: LaunchRequest, _ plan: inout LaunchPlan) {
     guard policy.mode.takesNodes, !policy.flags.contains(.relativeNodes) else { return }
     var allowed = status.memsAllowed
-    if let cgroup = plan.cgroup,
-      let text = FileSystem.readIfPresent(cgroup + "/cpuset.mems.effective"),
-      let mems = NodeSet(kernelList: text)
-    {
-      // After joining the opt-in cgroup its mems apply, not the caller's.
+    // A launch whose own cgroup lacks the private nodes runs in the opt-in cgroup
+    // (Placement): then its mems apply, not the caller's.
+    if let cgroup = plan.cgroup, !plan.privateNodes.isSubset(of: allowed) {
+      guard let text = FileSystem.readIfPresent(cgroup + "/cpuset.mems.effective"), let mems = NodeSet(kernelList: text) else {
+        plan.pass("cpuset", "the opt-in cgroup \(cgroup) is not there yet (systemd makes a slice's cgroup with its first unit); its mems apply once it is")
+        return
+      }
       allowed = mems
     }
     let outside = policy.nodes.subtracting(allowed)

@@ -24,6 +24,9 @@ public protocol Credentials: Sendable {
   /// effective, and for setuid root takes the caller's uid as effective uid. A failure is
   /// returned, and privnuma stops on it before reading anything.
   func reduceAtStart() -> Failure?
+  /// Whether the saved uid is root: a setuid-root install, which can run itself again with
+  /// root's full rights (to ask systemd for a scope, `Scope`).
+  var savedUIDIsRoot: Bool { get }
 }
 
 extension Credentials {
@@ -57,6 +60,8 @@ public struct ProcessCredentials: Credentials {
   }
 
   public func lower(_ capability: Capability) { _ = CPrivNUMA_cap_lower(capability.rawValue) }
+
+  public var savedUIDIsRoot: Bool { CPrivNUMA_saved_uid() == 0 }
 
   /// Does nothing for an unprivileged process or for root itself. A failure of either step
   /// is returned, and privnuma stops on it before reading anything: carrying on would read

@@ -73,9 +73,11 @@ enum FileSystem {
     return false
   }
 
-  /// Writes `text` to an existing file (sysfs and cgroup control files).
-  static func write(_ text: String, to path: String) -> Result<Void, Errno> {
-    let fd = retryingOnInterrupt { open(path, O_WRONLY | O_CLOEXEC) }
+  /// Writes `text` to an existing file (sysfs and cgroup control files), or with `create`
+  /// to a new or truncated regular file, mode 0644, never through a symbolic link.
+  static func write(_ text: String, to path: String, create: Bool = false) -> Result<Void, Errno> {
+    let flags = create ? O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC | O_NOFOLLOW : O_WRONLY | O_CLOEXEC
+    let fd = retryingOnInterrupt { open(path, flags, 0o644) }
     guard case .success(let descriptor) = fd else {
       if case .failure(let error) = fd { return .failure(error) }
       return .failure(.invalidArgument)

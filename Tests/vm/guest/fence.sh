@@ -15,9 +15,11 @@
 # Names: $PN (the setcap install), $REG (registry directory), $CG (cgroup
 # mount), $_saved_mems (what fence_save_mems wrote).
 #
-# The registry:
-#   node 2  cxl0  AllowGroups=cram (alice)   Cgroup=privnuma.slice/cxl0
-#   node 3  cxl1  AllowUsers=root            Cgroup=privnuma.slice/cxl1
+# The registry (fence_registry [PREFIX [SUFFIX]]; also the systemd guest's,
+# there with the slices privnuma.slice/privnuma-cxl0.slice, ...):
+#   node 2  cxl0  AllowGroups=cram (alice)   Cgroup=PREFIXcxl0SUFFIX
+#   node 3  cxl1  AllowUsers=root            Cgroup=PREFIXcxl1SUFFIX
+#   PREFIX defaults to privnuma.slice/, SUFFIX to nothing.
 
 PN=/usr/local/bin/privnuma
 REG=/etc/privnuma/nodes.d
@@ -25,9 +27,10 @@ CG=/sys/fs/cgroup
 _saved_mems=/tmp/fence-saved-mems
 
 fence_registry() {
+    local prefix=${1-privnuma.slice/} suffix=${2-}
     mkdir -p "$REG" || return 1
     chmod 0755 /etc/privnuma "$REG"
-    cat > "$REG/50-cxl0.conf" <<'EOF' || return 1
+    cat > "$REG/50-cxl0.conf" <<EOF || return 1
 # CXL expander on node 2, for the cram group.
 [Node]
 Id=2
@@ -35,9 +38,9 @@ Label=cxl0
 Kind=expander
 Capabilities=migration mempolicy
 AllowGroups=cram
-Cgroup=privnuma.slice/cxl0
+Cgroup=${prefix}cxl0$suffix
 EOF
-    cat > "$REG/60-cxl1.conf" <<'EOF' || return 1
+    cat > "$REG/60-cxl1.conf" <<EOF || return 1
 # CXL expander on node 3, for root only.
 [Node]
 Id=3
@@ -45,7 +48,7 @@ Label=cxl1
 Kind=expander
 Capabilities=migration mempolicy
 AllowUsers=root
-Cgroup=privnuma.slice/cxl1
+Cgroup=${prefix}cxl1$suffix
 EOF
     chown -R root:root /etc/privnuma
     chmod 0644 "$REG"/*.conf

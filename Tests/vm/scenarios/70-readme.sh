@@ -1,29 +1,20 @@
 # The README's commands for machines with several nodes (its blocks marked
 # <!-- vm -->), run as written; Tests/shell/readme.sh checks that each of them
-# is in this file.  The guest lacks some tools the README assumes; a small
-# stand-in on PATH does what the tool does to the machine:
-#   sudo         the guest runs as root: runs the command
-#   systemctl    set-property SLICE AllowedMemoryNodes=LIST: what systemd
-#                writes, the slice's cpuset.mems (a-b.slice is a.slice/a-b.slice),
-#                with the cpuset controller enabled above it
-#   systemd-run  --scope --slice=SLICE [--uid=USER] CMD: a transient scope
-#                cgroup in the slice, then CMD in it (as USER)
-# The stand-in systemd enables only the cpuset controller; real systemd also
-# enables others (memory, pids) on its slices.
+# is in this file.  The guest runs as root, so a small `sudo` on PATH just
+# runs the command.
+# The README's systemd commands run against the real systemd in the systemd
+# guest (Tests/vm/systemd/scenarios/70-systemd-readme.sh), its srun commands
+# against the real Slurm there (35-slurm-readme.sh).
 # ./app is the workload: 64 MiB touched, its policy and pages per node printed.
 #
 #   registry   install the example file, privnuma nodes
 #   fence      fence apply --dry-run changes nothing; fence apply; fence status
 #   launch     alice (in cram) -p cxl0: prefer:2, pages on node 2
 #   audit      audit and stat after that
-#   systemd    slices with AllowedMemoryNodes=, the registry's Cgroup= a slice,
-#              systemd-run --scope as alice: prefer:2, pages on node 2
 #
 # cases: readme-registry-directory readme-registry-install readme-registry-nodes
 # cases: readme-fence-dry-run readme-fence-apply readme-fence-status
-# cases: readme-launch-preferred readme-audit readme-stat readme-systemd-system.slice
-# cases: readme-systemd-user.slice readme-systemd-machine.slice
-# cases: readme-systemd-opt-in-slice readme-systemd-run-scope
+# cases: readme-launch-preferred readme-audit readme-stat
 
 . /vm/fence.sh
 
@@ -37,57 +28,6 @@ cd "$work" || exit 0
 
 cat > shims/sudo <<'EOF'
 #!/bin/sh
-exec "$@"
-EOF
-
-# A slice's cgroup below the mount, systemd's way: a-b.slice is a.slice/a-b.slice.
-slice_path='
-slice_path() {
-    local name=${1%.slice} acc= path= part
-    for part in $(echo "$name" | tr - " "); do
-        acc=${acc:+$acc-}$part
-        path=${path:+$path/}$acc.slice
-    done
-    echo "$path"
-}'
-
-cat > shims/systemctl <<EOF
-#!/bin/sh
-$slice_path
-EOF
-cat >> shims/systemctl <<'EOF'
-[ "$1" = set-property ] && [ $# -eq 3 ] || { echo "systemctl stand-in: only set-property SLICE AllowedMemoryNodes=LIST" >&2; exit 2; }
-case $2 in *.slice) ;; *) echo "systemctl stand-in: $2 is not a slice" >&2; exit 2 ;; esac
-case $3 in AllowedMemoryNodes=*) ;; *) echo "systemctl stand-in: $3 is not supported" >&2; exit 2 ;; esac
-dir=/sys/fs/cgroup
-for part in $(slice_path "$2" | tr / " "); do
-    grep -qw cpuset "$dir/cgroup.subtree_control" || echo +cpuset > "$dir/cgroup.subtree_control" || exit 1
-    dir=$dir/$part
-    mkdir -p "$dir" || exit 1
-done
-echo "${3#*=}" > "$dir/cpuset.mems"
-EOF
-
-cat > shims/systemd-run <<EOF
-#!/bin/sh
-$slice_path
-EOF
-cat >> shims/systemd-run <<'EOF'
-scope= slice= uid=
-while [ $# -gt 0 ]; do
-    case $1 in
-        --scope) scope=1 ;;
-        --slice=*) slice=${1#*=} ;;
-        --uid=*) uid=${1#*=} ;;
-        -*) echo "systemd-run stand-in: $1 is not supported" >&2; exit 2 ;;
-        *) break ;;
-    esac
-    shift
-done
-[ -n "$scope" ] && [ -n "$slice" ] || { echo "systemd-run stand-in: needs --scope and --slice" >&2; exit 2; }
-dir=/sys/fs/cgroup/$(slice_path "$slice")/run-$$.scope
-mkdir -p "$dir" && echo $$ > "$dir/cgroup.procs" || exit 1
-[ -n "$uid" ] && exec run_as "$uid" "$@"
 exec "$@"
 EOF
 
@@ -206,47 +146,6 @@ end
 
 fence_teardown
 
-# --- Under systemd ----------------------------------------------------------
-if ! install_privnuma; then
-    fail readme-systemd "cannot install privnuma with file capabilities in /usr/local/bin"
-    exit 0
-fi
-mkdir -p /etc/privnuma/nodes.d
-sed 's|^Cgroup=.*|Cgroup=privnuma.slice/privnuma-cxl0.slice|' examples/50-cxl0.conf > /etc/privnuma/nodes.d/50-cxl0.conf
-
-# slice_has SLICE: a case on the last run: exit 0 and the slice's cpuset.mems 0-1.
-slice_has() {
-    begin "readme-systemd-$1"
-    want_rc 0
-    want "$1 has cpuset.mems '$(cat "$CG/$1/cpuset.mems" 2>&1)', want 0-1" \
-        [ "$(cat "$CG/$1/cpuset.mems" 2>/dev/null)" = 0-1 ]
-    end
-}
-run sudo systemctl set-property system.slice AllowedMemoryNodes=0-1
-slice_has system.slice
-run sudo systemctl set-property user.slice AllowedMemoryNodes=0-1
-slice_has user.slice
-run sudo systemctl set-property machine.slice AllowedMemoryNodes=0-1
-slice_has machine.slice
-run sudo systemctl set-property privnuma-cxl0.slice AllowedMemoryNodes=0-2
-begin readme-systemd-opt-in-slice
-want_rc 0
-want "privnuma-cxl0.slice has cpuset.mems.effective '$(cat "$CG/privnuma.slice/privnuma-cxl0.slice/cpuset.mems.effective" 2>&1)', want 0-2" \
-    [ "$(cat "$CG/privnuma.slice/privnuma-cxl0.slice/cpuset.mems.effective" 2>/dev/null)" = 0-2 ]
-end
-
-run sudo systemd-run --scope --slice=privnuma-cxl0.slice --uid=alice privnuma -p cxl0 -- ./app
-begin readme-systemd-run-scope
-want_rc 0
-want_policy prefer:2
-want_share 2 95
-end
-
-# Everything back: processes to the root cgroup, the slices removed.
-for d in $(find "$CG/privnuma.slice" "$CG/system.slice" "$CG/user.slice" "$CG/machine.slice" -depth -type d 2>/dev/null); do
-    for pid in $(cat "$d/cgroup.procs" 2>/dev/null); do echo "$pid" > "$CG/cgroup.procs" 2>/dev/null; done
-    rmdir "$d" 2>/dev/null
-done
 rm -rf /etc/privnuma /usr/local/bin/privnuma
 
 cd /

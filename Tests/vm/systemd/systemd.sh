@@ -9,6 +9,9 @@
 #                         after TIMEOUT seconds)
 #   unit_cgroup UNIT      the cgroup directory of a unit, under /sys/fs/cgroup
 #   cgroup_of PID         the cgroup directory of a process, under /sys/fs/cgroup
+#   has TEXT REGEX        TEXT has a line matching REGEX (grep -E), for `want`:
+#                         want "why" has "$OUT" '^Mems_allowed_list:.*0-1$'
+#   lacks TEXT REGEX      no line of TEXT matches REGEX
 
 KEEP=/var/lib/privnuma-vm/keep/$(basename "${SCENARIO:-demo}" .sh)
 mkdir -p "$KEEP"
@@ -36,4 +39,12 @@ unit_cgroup() {
 
 cgroup_of() {
     echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
+}
+
+has() {
+    printf '%s\n' "$1" | grep -qE -- "$2"
+}
+
+lacks() {
+    ! has "$@"
 }

@@ -1,0 +1,209 @@
+/// `fence apply` and `fence remove` on a systemd host: the fence is drop-ins systemd applies
+/// itself (`SystemdFence`), never cgroup files written behind its back, which systemd would
+/// reset at its next reload or unit start.
+extension Fence {
+  /// One drop-in as found under the unit directory.
+  struct InstalledDropIn: Equatable {
+    var path: String
+    var contents: String
+  }
+
+  /// The drop-ins the registry asks for, or why the registry cannot be fenced this way.
+  static func wantedDropIns(_ machine: Machine) -> Result<[SystemdFence.DropIn], Failure> {
+    let rootMems = rootMems(machine)
+    var optIns: [(node: Int, cgroup: String)] = []
+    for node in machine.privateNodes where node.backend == .cpuset && rootMems.contains(node.id) {
+      let relative = node.cgroup ?? ""
+      if SystemdFence.slice(ofCgroup: relative) == nil {
+        return .failure(.usage("\(node.source ?? "the registry"): \(SystemdFence.notASlice(relative)); e.g. Cgroup=privnuma.slice/privnuma-\(node.label).slice"))
+      }
+      optIns.append((node.id, String(CgroupPath(relative: relative).path.dropFirst())))
+    }
+    if optIns.isEmpty { return .success([]) }
+    let open = rootMems.subtracting(NodeSet(optIns.map(\.node)))
+    if open.isEmpty {
+      return .failure(.usage("every node with memory (\(rootMems)) is a cpuset-backend private node; a fence would leave general processes no memory. Declare only the private nodes in the registry"))
+    }
+    return .success(SystemdFence.dropIns(open: open, optIns: optIns, registry: machine.roots.registry))
+  }
+
+  /// privnuma's drop-ins under `units`, found by their file names (no registry needed, so
+  /// `remove` works after the registry is gone).
+  static func installedDropIns(units: String) -> [InstalledDropIn] {
+    DropInFiles(units: units).installed(named: [SystemdFence.fenceFile, SystemdFence.optInFile]).map {
+      InstalledDropIn(path: $0.path, contents: $0.contents)
+    }
+  }
+
+  /// What `status` says about the drop-ins: each wanted one ok, missing or changed; stale
+  /// ones (left from an older registry) too.
+  struct DropInState: Equatable, Sendable {
+    var path: String
+    /// `ok`, `missing`, `changed` or `stale`.
+    var state: String
+  }
+
+  static func dropInStates(wanted: [SystemdFence.DropIn], units: String) -> [DropInState] {
+    let installed = installedDropIns(units: units)
+    var states: [DropInState] = wanted.map { dropIn in
+      let path = units + "/" + dropIn.path
+      guard let found = installed.first(where: { $0.path == path }) else { return DropInState(path: path, state: "missing") }
+      return DropInState(path: path, state: found.contents == dropIn.contents ? "ok" : "changed")
+    }
+    for found in installed where !wanted.contains(where: { units + "/" + $0.path == found.path }) {
+      states.append(DropInState(path: found.path, state: "stale"))
+    }
+    return states
+  }
+
+  static func systemdApplying(_ machine: Machine, dryRun: Bool, systemd: Systemd) -> Result<Int32, Failure> {
+    let units = systemd.unitDirectory
+    let wanted: [SystemdFence.DropIn]
+    switch wantedDropIns(machine) {
+    case .failure(let failure): return .failure(failure)
+    case .success(let files): wanted = files
+    }
+    if wanted.isEmpty {
+      Diagnostics.output("no private node with backend cpuset is online: nothing to fence\n")
+      return .success(0)
+    }
+    let installed = installedDropIns(units: units)
+    let writes = wanted.filter { dropIn in installed.first(where: { $0.path == units + "/" + dropIn.path })?.contents != dropIn.contents }
+    let removals = installed.filter { found in !wanted.contains(where: { units + "/" + $0.path == found.path }) }.map(\.path)
+    let drifted = !Report(machine: machine, systemd: systemd).allFenced
+    if dryRun {
+      var out = ""
+      for dropIn in writes {
+        out += "would write \(units)/\(dropIn.path):\n"
+        for line in dropIn.contents.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { out += "    \(line)\n" }
+      }
+      for path in removals { out += "would remove \(path)\n" }
+      if writes.isEmpty && removals.isEmpty && !drifted {
+        out += "dry run: nothing would change: the systemd configuration fences every cpuset-backend private node\n"
+      } else {
+        out += "would run 'systemctl daemon-reload' (systemd applies the drop-ins to every slice)\n"
+        out += "dry run: \(writes.count + removals.count) file\(writes.count + removals.count == 1 ? "" : "s") would change; nothing was changed\n"
+      }
+      Diagnostics.output(out)
+      return .success(0)
+    }
+    if writes.isEmpty && removals.isEmpty && !drifted {
+      Diagnostics.output("nothing to change: the systemd configuration fences every cpuset-backend private node\n")
+      return .success(0)
+    }
+    let files = DropInFiles(units: units)
+    if let failure = files.writeAll(writes.map { ($0.directory, $0.file, $0.contents) }) { return .failure(failure) }
+    var out = ""
+    for dropIn in writes { out += "wrote \(units)/\(dropIn.path)\n" }
+    for path in removals {
+      if let failure = files.remove(path) {
+        Diagnostics.output(out)
+        return .failure(failure)
+      }
+      out += "removed \(path)\n"
+    }
+    Diagnostics.output(out)
+    if let failure = systemd.reload() { return .failure(failure) }
+    Diagnostics.output("ran systemctl daemon-reload\n")
+    if Report(machine: machine, systemd: systemd).allFenced {
+      Diagnostics.output("fence applied as systemd configuration: every cpuset-backend private node is fenced\n")
+      return .success(0)
+    }
+    return .failure(.system("the drop-ins are in place but the fence is not complete; 'privnuma fence status' names what is left"))
+  }
+
+  // MARK: - remove
+
+  static func remove(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    let dryRun = options.has(.dryRun)
+    let systemd = environment.systemd
+    environment.reportIgnoredOverrides()
+    if !dryRun && environment.identity.uid != 0 {
+      return .failure(.system("'privnuma fence remove' changes the systemd configuration of the whole machine, so it runs only as root (real uid 0); run 'sudo privnuma fence remove', or 'privnuma fence remove --dry-run' to see what it would change"))
+    }
+    guard systemd.isBooted else {
+      Diagnostics.output("nothing to remove: this host does not run systemd, so the fence is cgroup state that 'fence apply' wrote and that ends at the next boot\n")
+      return .success(0)
+    }
+    let units = systemd.unitDirectory
+    let installed = installedDropIns(units: units)
+    let slices = optInSlices(installed.map(\.path))
+    if installed.isEmpty {
+      Diagnostics.output("nothing to remove: no privnuma drop-ins under \(units)\n")
+      return .success(0)
+    }
+    let cgroupRoot = environment.roots.cgroup
+    var out = ""
+    if dryRun {
+      for file in installed { out += "would remove \(file.path)\n" }
+      out += "would run 'systemctl daemon-reload'\n"
+      for slice in slices {
+        switch sliceState(slice, cgroupRoot: cgroupRoot, proc: environment.roots.proc) {
+        case .inactive: continue
+        case .empty: out += "would stop \(slice): it holds no process\n"
+        case .holding(let count): out += leftRunning(slice, count)
+        }
+      }
+      out += "dry run: nothing was changed\n"
+      Diagnostics.output(out)
+      return .success(0)
+    }
+    let files = DropInFiles(units: units)
+    for file in installed {
+      if let failure = files.remove(file.path) {
+        Diagnostics.output(out)
+        return .failure(failure)
+      }
+      out += "removed \(file.path)\n"
+    }
+    Diagnostics.output(out)
+    if let failure = systemd.reload() { return .failure(failure) }
+    out = "ran systemctl daemon-reload: systemd no longer fences any slice (slices running now keep their cpuset.mems until they restart or the machine reboots)\n"
+    for slice in slices {
+      switch sliceState(slice, cgroupRoot: cgroupRoot, proc: environment.roots.proc) {
+      case .inactive: continue
+      case .empty:
+        if let failure = systemd.stop(slice) {
+          Diagnostics.output(out)
+          return .failure(failure)
+        }
+        out += "stopped \(slice): it held no process\n"
+      case .holding(let count): out += leftRunning(slice, count)
+      }
+    }
+    Diagnostics.output(out)
+    return .success(0)
+  }
+
+  /// The opt-in slices named by `paths` (their `91-…` drop-ins), innermost first, so that a
+  /// slice is stopped before the slice it sits in.
+  static func optInSlices(_ paths: [String]) -> [String] {
+    let slices = paths.compactMap(SystemdFence.optInSlice(ofDropIn:))
+    return slices.sorted { ($0.split(separator: "-").count, $1) > ($1.split(separator: "-").count, $0) }
+  }
+
+  /// An opt-in slice as `remove` finds it after the reload.
+  enum SliceState: Equatable {
+    /// systemd has no cgroup for it: not active, nothing to stop.
+    case inactive
+    /// Active, but no process in it or below it (`cgroup.events`: `populated 0`).
+    case empty
+    /// Processes in it or below it.
+    case holding(Int)
+  }
+
+  static func sliceState(_ slice: String, cgroupRoot: String, proc: String) -> SliceState {
+    let directory = SystemdFence.cgroup(ofSlice: slice).directory(under: cgroupRoot)
+    guard let events = FileSystem.readIfPresent(directory + "/cgroup.events") else { return .inactive }
+    if events.split(separator: "\n").contains("populated 0") { return .empty }
+    var count = 0
+    CgroupTree.walk(mount: directory, rootMems: NodeSet()) { _, cgroup, _ in
+      count += CgroupTree.processes(cgroup, proc: proc).count
+    }
+    return .holding(count)
+  }
+
+  static func leftRunning(_ slice: String, _ count: Int) -> String {
+    "left \(slice) running: \(count) process\(count == 1 ? "" : "es") in it or below it; it keeps its cpuset.mems until they end ('systemctl stop \(slice)' ends them)\n"
+  }
+}
