@@ -39,8 +39,8 @@ public enum SystemdFence {
     for part in parts {
       let stem = part.hasSuffix(".slice") ? String(part.dropLast(6)) : ""
       let valid =
-        !stem.isEmpty && !stem.hasPrefix("-") && !stem.hasSuffix("-") && !stem.contains("--")
-        && (parent.isEmpty ? !stem.contains("-") : stem.hasPrefix(parent + "-") && !stem.dropFirst(parent.count + 1).contains("-"))
+        !stem.isEmpty && !stem.hasPrefix("-") && !stem.hasSuffix("-") && !stem.includes("--")
+        && (parent.isEmpty ? !stem.includes("-") : stem.hasPrefix(parent + "-") && !String(stem.dropFirst(parent.count + 1)).includes("-"))
       guard valid else { return nil }
       parent = stem
     }

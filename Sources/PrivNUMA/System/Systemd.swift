@@ -61,7 +61,7 @@ public struct SystemManager: Systemd {
     switch Self.run("busctl", arguments) {
     case .failure(let failure): return failure
     case .success(let result) where result.status != 0:
-      let denied = result.stderr.contains("denied") || result.stderr.contains("Interactive authentication required")
+      let denied = result.stderr.includes("denied") || result.stderr.includes("Interactive authentication required")
       if denied {
         return .refused("systemd refused to start scope \(unit) in \(slice) (\(result.stderr)): only root may ask it to place processes")
       }
