@@ -58,7 +58,9 @@ end
 run run_as alice "$PN" -m cxl0 workload 64
 begin dax-online-alice
 want_rc 0
-want_share 2 95
+# A bind never spills: every page on node 2, as on memory that was there at boot.
+want_policy bind:2
+want_all 2
 end
 run run_as bob "$PN" -m cxl0 workload 16
 begin dax-online-bob-refused
