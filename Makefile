@@ -8,12 +8,16 @@ BIN := .build/release/privnuma
 # privnuma's SPANK plugin for Slurm's node daemons (contrib/slurm, README "Under Slurm").
 SLURM_PLUGIN := .build/slurm/privnuma_spank.so
 # A static executable starts as fast as a C program: the launcher sits in front of every job.
-RELEASE_FLAGS := -c release --product privnuma -Xswiftc -static-executable
+# Each function gets a section of its own and the launch path's functions (LAUNCH_ORDER, made
+# by 'make launch-order') are laid side by side, so a launch faults in fewer pages of the image.
+LAUNCH_ORDER := $(CURDIR)/Tests/bench/launch.order
+RELEASE_FLAGS := -c release --product privnuma -Xswiftc -static-executable \
+	-Xswiftc -Xfrontend -Xswiftc -function-sections -Xlinker --section-ordering-file=$(LAUNCH_ORDER)
 APT_PACKAGES := libcap-dev numactl qemu-system-x86 busybox-static hyperfine cpio gcc \
 	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin daxctl mmdebstrap e2fsprogs \
-	debhelper dpkg-dev lintian xz-utils libslurm-dev
+	debhelper dpkg-dev lintian xz-utils libslurm-dev valgrind
 
-.PHONY: all build deps test unit-test binary-test vm-test demo bench install uninstall deb fuzz clean mutate slurm-plugin install-slurm-plugin
+.PHONY: all build deps test unit-test binary-test vm-test demo bench launch-order install uninstall deb fuzz clean mutate slurm-plugin install-slurm-plugin
 
 all: build
 
@@ -70,6 +74,12 @@ demo: deps build
 
 bench: deps build
 	Tests/bench/run
+
+# Lists the launch path's functions anew (valgrind), then links the binary with that order.
+launch-order: build
+	Tests/bench/launch-order
+	rm -f $(BIN)
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
