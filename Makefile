@@ -85,7 +85,10 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/privnuma
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
-	install -m 0644 man/privnuma.1 $(DESTDIR)$(PREFIX)/share/man/man1/privnuma.1
+	# The manual names the example file and the Slurm plugin where this PREFIX puts them.
+	sed -e 's|/usr/local/share/doc/privnuma|$(PREFIX)/share/doc/privnuma|g' \
+	  -e 's|/usr/local/lib/privnuma|$(PREFIX)/lib/privnuma|g' man/privnuma.1 > $(DESTDIR)$(PREFIX)/share/man/man1/privnuma.1
+	chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man1/privnuma.1
 	install -m 0644 man/privnuma.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/privnuma.conf.5
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 completions/privnuma.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/privnuma

@@ -26,6 +26,22 @@ long CPrivNUMA_get_mempolicy(int *mode, unsigned long *nodemask,
   return syscall(SYS_get_mempolicy, mode, nodemask, maxnode, addr, flags);
 }
 
+long CPrivNUMA_mbind(void *addr, unsigned long len, int mode,
+                     const unsigned long *nodemask, unsigned long maxnode,
+                     unsigned int flags) {
+  return syscall(SYS_mbind, addr, len, mode, nodemask, maxnode, flags);
+}
+
+void CPrivNUMA_touch(void *addr, unsigned long len, unsigned long step) {
+  /* A compare-and-swap of a byte with itself: a write access that changes nothing, and one
+     the compiler keeps (an atomic AND with 0xff, numactl's way, is optimised into a load). */
+  char *p = addr;
+  for (unsigned long i = 0; i < len; i += step) {
+    char seen = __atomic_load_n(p + i, __ATOMIC_RELAXED);
+    __atomic_compare_exchange_n(p + i, &seen, seen, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+  }
+}
+
 long CPrivNUMA_migrate_pages(int pid, unsigned long maxnode,
                              const unsigned long *old_nodes,
                              const unsigned long *new_nodes) {

@@ -249,6 +249,27 @@ extension BinaryTests {
 // MARK: - exec: PID, exit status, 126, 127
 
 extension BinaryTests {
+  /// numactl's --file on this machine's node 0: the policy lands on the file's pages, visible
+  /// in numa_maps of a process that maps the file, and in --dump.
+  @Suite("privnuma binary: policy on a tmpfs file")
+  struct SharedFile {
+    @Test func aPolicyOnAFileStaysWithItsPages() throws {
+      let path = "/dev/shm/privnuma-test-\(getpid())"
+      defer { unlink(path) }
+      let set = try privnuma(["--length", "64K", "--file", path, "-m", "0", "--touch", "--dump", "--dump-nodes"])
+      #expect(set.status == 0, "\(set)")
+      #expect(set.lines == ["0000000000000000-0000000000010000: bind : 0 ", "0000000000000000-0000000000010000: 0"], "\(set)")
+      let dump = try privnuma(["--file", path, "--dump"])
+      #expect(dump.stdout == "0000000000000000-0000000000010000: bind : 0 \n", "\(dump)")
+      let attributes = try FileManager.default.attributesOfItem(atPath: path)
+      #expect(attributes[.size] as? Int == 65536)
+      let missing = try privnuma(["--file", path + "-absent", "-m", "0"])
+      #expect(missing.status == 2 && missing.stderr.contains("give --length before --file"), "\(missing)")
+    }
+  }
+}
+
+extension BinaryTests {
   @Suite("privnuma binary: exec")
   struct Exec {
     @Test func theCommandsExitStatusPassesThrough() throws {
@@ -369,17 +390,18 @@ extension BinaryTests {
       // More of the same kind.
       (["-m", "0", "-m", "0", "echo", "RAN"], ["--membind"]),
       (["-m", "1-0", "echo", "RAN"], ["1-0"]),
-      (["-m", "0x1", "echo", "RAN"], ["0x1"]),
+      (["-m", "0x9", "echo", "RAN"], ["node 9"]),
+      (["-m", "010", "echo", "RAN"], ["010", "octal"]),
       (["-m", "-1", "echo", "RAN"], ["-1"]),
       (["--membind=", "echo", "RAN"], ["--membind"]),
       (["--static", "--relative", "-m", "0", "echo", "RAN"], ["--static", "--relative"]),
       (["-b", "echo", "RAN"], ["--balancing"]),
-      (["-N", "0", "-C", "0", "echo", "RAN"], ["--physcpubind"]),
       (["-N", "9", "echo", "RAN"], ["9"]),
       (["-C", "abc", "echo", "RAN"], ["abc"]),
       (["--localalloc=0", "echo", "RAN"], ["--localalloc"]),
       (["-i", "private", "echo", "RAN"], ["private"]),
-      (["nonsense-word"], ["nonsense-word"]),
+      (["--dump", "-m", "0", "echo", "RAN"], ["--dump", "--shm or --file"]),
+      (["--length", "1M", "-m", "0", "echo", "RAN"], ["--length", "no --shm or --file"]),
     ]
 
     @Test(arguments: cases)
@@ -391,6 +413,17 @@ extension BinaryTests {
         #expect(result.stderr.contains(word), "stderr should name '\(word)': \(result)")
       }
       #expect(!result.stdout.contains("RAN"), "the command ran: \(result)")
+    }
+
+    /// As with numactl, a first word that is no command is a program run with no options;
+    /// one that does not exist but looks like a command gets a suggestion.
+    @Test func aFirstWordThatIsNoCommandIsAProgram() throws {
+      let ran = try privnuma(["echo", "RAN"])
+      #expect(ran.status == 0 && ran.stdout == "RAN\n", "\(ran)")
+      let misspelt = try privnuma(["shwo"])
+      #expect(misspelt.status == 127 && misspelt.stderr.contains("did you mean 'privnuma show'?"), "\(misspelt)")
+      let placed = try privnuma(["-m", "0", "show"])
+      #expect(placed.status == 127 && placed.stderr.contains("--show"), "\(placed)")
     }
 
     @Test func noArgumentsAtAllIsAUsageError() throws {
@@ -635,12 +668,25 @@ extension BinaryTests {
     }
 
     @Test func explainShowsTheSyscallAndTheAdvice() throws {
-      let result = try privnuma(["explain", "-m", "2", "--", "app"], environment: rfcV4(registry: "permitted"))
+      let result = try privnuma(["explain", "-m", "2", "--", "true"], environment: rfcV4(registry: "permitted"))
       #expect(result.status == 0, "\(result)")
       #expect(result.stdout.contains("set_mempolicy(MPOL_BIND, nodes 2)"), "\(result)")
-      #expect(result.stdout.contains("execvp(\"app\""), "\(result)")
+      #expect(result.stdout.contains("execvp(\"true\""), "\(result)")
       #expect(result.stdout.contains("--preferred"), "\(result)")
       #expect(result.stdout.contains("page cache"), "\(result)")
+    }
+
+    @Test func explainPredictsCommandNotFoundAndNotExecutable() throws {
+      let missing = try privnuma(["explain", "-m", "0", "--", "no-such-program-here"], environment: rfcV4(registry: "permitted"))
+      #expect(missing.status == 127, "\(missing)")
+      #expect(missing.stdout.contains("FAIL command") && missing.stdout.contains("command not found"), "\(missing)")
+      let launched = try privnuma(["-m", "0", "--", "no-such-program-here"])
+      #expect(launched.status == 127, "\(launched)")
+      let directory = try privnuma(["explain", "--json", "-m", "0", "--", "/tmp"], environment: rfcV4(registry: "permitted"))
+      #expect(directory.status == 126, "\(directory)")
+      #expect(try parseJSON(directory.stdout)["exit_code"] as? Int == 126)
+      let found = try privnuma(["explain", "-m", "0", "--", "true"], environment: rfcV4(registry: "permitted"))
+      #expect(found.status == 0 && found.stdout.contains("ok   command"), "\(found)")
     }
 
     @Test func explainOfARefusalHasTheLaunchsExitCode() throws {
@@ -670,7 +716,7 @@ extension BinaryTests {
     }
 
     @Test func explainJSONForAPreferredPrivateNode() throws {
-      let result = try privnuma(["explain", "--json", "-p", "cxl0", "--", "app"], environment: rfcV4(registry: "permitted"))
+      let result = try privnuma(["explain", "--json", "-p", "cxl0", "--", "true"], environment: rfcV4(registry: "permitted"))
       #expect(result.status == 0, "\(result)")
       let object = try parseJSON(result.stdout)
       #expect(object["schema"] as? String == "privnuma.explain/1")

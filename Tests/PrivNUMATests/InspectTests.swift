@@ -142,10 +142,13 @@ struct InspectTests {
   }
 
   @Test func mebibytesHaveTwoDecimals() {
-    #expect(Format.mib(0) == "0.00")
-    #expect(Format.mib(1 << 20) == "1.00")
-    #expect(Format.mib(6177 * 4096) == "24.13")
-    #expect(Format.mib(5 << 19) == "2.50")
+    let table = NodeTable(title: "", nodes: [], rows: [])
+    #expect(table.shown(0, 2) == "0.00")
+    #expect(table.shown(1 << 20, 2) == "1.00")
+    #expect(table.shown(6177 * 4096, 2) == "24.13")
+    #expect(table.shown(5 << 19, 2) == "2.50")
+    #expect(table.shown(-(5 << 19), 2) == "-2.50")
+    #expect(table.shown(5 << 19, 0) == "3")
   }
 
   @Test(arguments: [["abc"], ["12x"], ["0"], ["1", "-5"]])

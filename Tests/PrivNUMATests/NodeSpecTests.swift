@@ -20,6 +20,9 @@ import Testing
 
   @Test func numbersAndRanges() {
     #expect(parse("0", context) == NodeSet([0]))
+    // numactl reads numbers with strtoul(base 0): 0x hex works, and 01 is 1 either way.
+    #expect(parse("0x4", context) == NodeSet([4]))
+    #expect(parse("0x0-0x1,06", context) == NodeSet([0, 1, 6]))
     #expect(parse("0,4", context) == NodeSet([0, 4]))
     #expect(parse("0-1,6", context) == NodeSet([0, 1, 6]))
   }
@@ -49,7 +52,7 @@ import Testing
     #expect(error("+3", context)?.kind == .usage)
   }
 
-  @Test(arguments: ["", "abc", "0,", ",0", "all,0", "0,all", "1-0", "0x1", "-1", "1--2", " 1", "9"])
+  @Test(arguments: ["", "abc", "0,", ",0", "all,0", "0,all", "1-0", "0x9", "0xg", "010", "-1", "1--2", " 1", "9"])
   func badInputIsAUsageError(_ text: String) {
     let failure = error(text, context)
     #expect(failure?.kind == .usage, "\(text)")

@@ -60,7 +60,6 @@ import Testing
     #expect(failure(["--static", "--relative", "-m", "0", "x"])?.kind == .usage)
     #expect(failure(["--static", "-l", "x"])?.kind == .usage)
     #expect(failure(["-b", "x"])?.kind == .usage)
-    #expect(failure(["-N", "0", "-C", "1", "x"])?.kind == .usage)
   }
 
   @Test func queriesAsOptions() {

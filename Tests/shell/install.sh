@@ -14,7 +14,6 @@ make_quiet() { make -s -C "$ROOT" "$@" >"$stage.log" 2>&1 || { cat "$stage.log";
 # source:installed pairs, installed paths relative to DESTDIR.
 files=(
     .build/release/privnuma:usr/bin/privnuma
-    man/privnuma.1:usr/share/man/man1/privnuma.1
     man/privnuma.conf.5:usr/share/man/man5/privnuma.conf.5
     completions/privnuma.bash:usr/share/bash-completion/completions/privnuma
     completions/_privnuma:usr/share/zsh/vendor-completions/_privnuma
@@ -40,6 +39,16 @@ for pair in "${files[@]}"; do
 done
 check "installed binary is executable by all" test "$(stat -c %a "$stage/usr/bin/privnuma")" = 755
 check "installed binary runs" "$stage/usr/bin/privnuma" --version
+# The manual is the source with the example file's path under PREFIX.
+if [[ ! -f $stage/usr/share/man/man1/privnuma.1 ]]; then
+    fail "installs /usr/share/man/man1/privnuma.1" "missing"
+elif ! cmp -s <(sed -e 's|/usr/local/share/doc/privnuma|/usr/share/doc/privnuma|g' -e 's|/usr/local/lib/privnuma|/usr/lib/privnuma|g' "$ROOT/man/privnuma.1") "$stage/usr/share/man/man1/privnuma.1"; then
+    fail "installs /usr/share/man/man1/privnuma.1" "differs from man/privnuma.1 with PREFIX=/usr put in"
+else
+    pass "installs /usr/share/man/man1/privnuma.1"
+fi
+check "installed man page names the example file under PREFIX" grep -q '^\.I /usr/share/doc/privnuma/50\\-cxl0.conf$' "$stage/usr/share/man/man1/privnuma.1"
+check "installed man page names the Slurm plugin under PREFIX" grep -q '^\.I /usr/lib/privnuma/privnuma_spank.so$' "$stage/usr/share/man/man1/privnuma.1"
 check "installed man page renders" sh -c "MANWIDTH=80 man -l '$stage/usr/share/man/man1/privnuma.1' | grep -q PRIVNUMA"
 check "installed bash completion loads" bash -c "source /usr/share/bash-completion/bash_completion; source '$stage/usr/share/bash-completion/completions/privnuma'; complete -p privnuma"
 # fish completes only commands it can find: the installed privnuma on PATH.

@@ -2,7 +2,13 @@
  * workload: the test program of the VM suite.
  *
  *   workload MIB [MARKER]
+ *   workload --map FILE          map FILE shared (a tmpfs or hugetlbfs file)
+ *   workload --shm KEYFILE [ID]  attach the System V segment ftok(KEYFILE, ID)
  *
+ * The last two read every page of the file or segment (pages that were never
+ * touched are then placed by its shared policy) and report that mapping's
+ * policy and pages per node, as for anonymous memory: the placement numactl's
+ * --file and --shm left.
  * Maps MIB MiB of anonymous memory, touches every page, then reports where
  * the pages ended up, read from its own /proc/self/numa_maps, and where it
  * ran.  If MARKER is given, the file is created first thing, so a test can
@@ -31,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void die(const char *what) {
@@ -133,7 +141,50 @@ static void report_cpus(void) {
     printf("\n");
 }
 
+/* --map FILE / --shm KEYFILE [ID]: read every page of the shared memory, then
+ * report its numa_maps line.  The page size is the mapping's (huge pages on
+ * hugetlbfs), so each page is read once. */
+static int report_shared(int argc, char **argv) {
+    char *p;
+    size_t size, page;
+    if (strcmp(argv[1], "--map") == 0 && argc == 3) {
+        int fd = open(argv[2], O_RDWR);
+        if (fd < 0) die(argv[2]);
+        struct stat st;
+        if (fstat(fd, &st) != 0) die("fstat");
+        size = (size_t)st.st_size;
+        page = (size_t)st.st_blksize;
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) die("mmap");
+    } else if (strcmp(argv[1], "--shm") == 0 && (argc == 3 || argc == 4)) {
+        key_t key = ftok(argv[2], argc == 4 ? atoi(argv[3]) : 0);
+        if (key == -1) die("ftok");
+        int id = shmget(key, 0, 0);
+        if (id < 0) die("shmget");
+        struct shmid_ds ds;
+        if (shmctl(id, IPC_STAT, &ds) != 0) die("shmctl");
+        size = ds.shm_segsz;
+        page = (size_t)sysconf(_SC_PAGESIZE);
+        p = shmat(id, NULL, 0);
+        if (p == (void *)-1) die("shmat");
+    } else {
+        fprintf(stderr, "usage: workload --map FILE | --shm KEYFILE [ID]\n");
+        return 2;
+    }
+    volatile char sum = 0;
+    for (size_t off = 0; off < size; off += page)
+        sum += p[off];
+    printf("cpu %d\n", sched_getcpu());
+    report_cpus();
+    report_mems();
+    printf("pages %zu\n", size / (size_t)sysconf(_SC_PAGESIZE));
+    report_numa_maps(vma_start((unsigned long)p));
+    fflush(stdout);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 2 && strncmp(argv[1], "--", 2) == 0) return report_shared(argc, argv);
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: workload MIB [MARKER]\n");
         return 2;

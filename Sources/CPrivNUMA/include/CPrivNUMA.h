@@ -9,6 +9,10 @@
 #define CPrivNUMA_MPOL_F_RELATIVE_NODES (1 << 14)
 #define CPrivNUMA_MPOL_F_NUMA_BALANCING (1 << 13)
 #define CPrivNUMA_MPOL_F_MEMS_ALLOWED (1 << 2)
+#define CPrivNUMA_MPOL_MF_STRICT (1 << 0)
+/* get_mempolicy flags: the policy of an address, the node of the page there. */
+#define CPrivNUMA_MPOL_F_NODE (1 << 0)
+#define CPrivNUMA_MPOL_F_ADDR (1 << 1)
 
 /* Each wrapper returns the syscall's result; on failure -1 with errno set. */
 int CPrivNUMA_errno(void);
@@ -17,6 +21,12 @@ long CPrivNUMA_set_mempolicy(int mode, const unsigned long *nodemask,
 long CPrivNUMA_get_mempolicy(int *mode, unsigned long *nodemask,
                              unsigned long maxnode, void *addr,
                              unsigned long flags);
+long CPrivNUMA_mbind(void *addr, unsigned long len, int mode,
+                     const unsigned long *nodemask, unsigned long maxnode,
+                     unsigned int flags);
+/* Writes each step-th byte of [addr, addr+len) back unchanged, as numactl's --touch does,
+   so every page is faulted in under the range's policy. */
+void CPrivNUMA_touch(void *addr, unsigned long len, unsigned long step);
 long CPrivNUMA_migrate_pages(int pid, unsigned long maxnode,
                              const unsigned long *old_nodes,
                              const unsigned long *new_nodes);

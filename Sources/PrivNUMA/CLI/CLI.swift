@@ -33,8 +33,10 @@ public enum CLI {
     case "__complete": return Completion.run(rest, environment)
     case "__generate": return Generated.run(rest)
     case "__slurm-task": return SlurmTask.run(rest)
-    default:
-      return .failure(.usage("unknown command '\(first)'; to run a program, put options first (privnuma -m 0 \(first)) or use 'privnuma -- \(first)'"))
+    default: break
     }
+    // Any other first word is a program to run with no options, as with numactl: scripts
+    // write `privnuma $NUMA_OPTS ./app` and the variable may be empty.
+    return launch(args, environment)
   }
 }

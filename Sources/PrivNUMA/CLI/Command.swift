@@ -78,11 +78,15 @@ struct Command: Sendable {
   }
 
   /// The options and operands of `args`, read with this command's option table.
-  func parse(_ args: ArraySlice<String>) -> Result<Arguments, Failure> {
+  func parse(_ args: ArraySlice<String>, parent: Command? = nil) -> Result<Arguments, Failure> {
     do {
       let scanned = try OptionParser.scanOptions(args, table: options, stopAtFirstOperand: false)
       return .success(Arguments(options: scanned.options, operands: scanned.rest, words: args))
-    } catch { return .failure(error) }
+    } catch {
+      // The parser points at the general help; a command's mistake is explained on its own page.
+      let page = "privnuma " + (parent?.name ?? name) + " --help"
+      return .failure(Failure(error.kind, error.message.replacing("'privnuma --help'", with: "'\(page)'")))
+    }
   }
 
   /// The first operand beyond what the command takes.
@@ -112,9 +116,24 @@ struct Command: Sendable {
       return .failure(.usage("unknown \(name) command '\(word)'; use \(choices)"))
     }
     let page = parent ?? self
+    // With --json, a failure is a JSON document too (stderr still says it), so a script
+    // reading stdout always gets one.
+    let result = invokeParsed(args, environment, page: page, fullName: fullName, parent: parent)
+    if case .failure(let failure) = result, options.contains(.json), args.prefix(while: { $0 != "--" }).contains("--json") {
+      Diagnostics.output(JSON.object([
+        ("schema", .string("privnuma.error/1")), ("command", .string(fullName)),
+        ("error", .string(failure.message)), ("exit_code", .int(Int(failure.exitCode))),
+      ]).rendered() + "\n")
+    }
+    return result
+  }
+
+  private func invokeParsed(
+    _ args: ArraySlice<String>, _ environment: Environment, page: Command, fullName: String, parent: Command?
+  ) -> Result<Int32, Failure> {
     if takesLaunchOptions { return run!(Arguments(words: args), environment) }
     let arguments: Arguments
-    switch parse(args) {
+    switch parse(args, parent: parent) {
     case .failure(let failure): return .failure(failure)
     case .success(let parsed): arguments = parsed
     }

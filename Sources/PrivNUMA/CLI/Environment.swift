@@ -73,6 +73,10 @@ public struct Environment {
       if privilege.elevated && identity.uid != 0 {
         throw .refused("--registry \(registry) is not accepted: privnuma runs with privilege (setcap or setuid install) and reads only the configured registry \(roots.registry); drop --registry, or run privnuma as root to try another registry")
       }
+      // The default registry may be absent (no private nodes declared); a named one must exist.
+      guard FileSystem.exists(registry) else {
+        throw .usage("--registry \(registry): no such directory; give the directory that holds the *.conf files")
+      }
       roots.registry = registry
     }
     return try Machine.load(roots: roots, trust: privilege.elevated ? Trust() : nil)

@@ -9,6 +9,26 @@ struct ExplainReport {
     var calls: [String] = []
     if let cgroup = plan.cgroup { calls.append("write(\"\(cgroup)/cgroup.procs\", <pid>)") }
     if let cpus = plan.cpus { calls.append("sched_setaffinity(0, CPUs \(cpus))") }
+    if let shared = plan.shared {
+      switch shared.target {
+      case .segment(let keyFile):
+        calls.append("shmget(ftok(\"\(keyFile)\", \(shared.projectID))\(shared.huge ? ", SHM_HUGETLB" : "")), shmat()")
+      case .file(let path):
+        calls.append("open(\"\(path)\", O_RDWR), mmap(MAP_SHARED, offset \(shared.offset))")
+      }
+      for step in shared.steps {
+        switch step {
+        case .policy:
+          if let policy = plan.policy {
+            calls.append("mbind(\(Launcher.describe(policy))\(shared.strict ? ", MPOL_MF_STRICT" : ""))")
+          }
+        case .touch: calls.append("touch every page")
+        case .dump: calls.append("get_mempolicy(MPOL_F_ADDR) for every page")
+        case .dumpNodes: calls.append("get_mempolicy(MPOL_F_ADDR|MPOL_F_NODE) for every page")
+        }
+      }
+      return calls
+    }
     if let policy = plan.policy {
       calls.append("set_mempolicy(\(Launcher.describe(policy)))")
       calls.append("get_mempolicy() to verify the kernel kept \(policy.mode.takesNodes ? "nodes \(policy.nodes)" : "the mode")")
@@ -134,6 +154,8 @@ enum Explain {
     }
     return OptionParser.parseLaunch(args, requireCommand: false).flatMap { request in
       Launch.plan(request, environment).map { plan in
+        var plan = plan
+        if plan.failure == nil, let command = plan.command.first { Planner.checkCommand(command, &plan) }
         let report = ExplainReport(plan: plan, request: request)
         Diagnostics.registryWarnings(plan.registryErrors)
         Diagnostics.output(asJSON ? report.json.adding(registryErrors: plan.registryErrors).rendered() + "\n" : report.text)

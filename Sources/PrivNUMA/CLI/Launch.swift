@@ -14,7 +14,29 @@ extension CLI {
       for advice in plan.advice { Diagnostics.warning(advice) }
     }
     let launcher = Launcher(environment)
-    return .failure(launcher.launch(plan))
+    if let shared = plan.shared {
+      if let failure = launcher.prepare(plan) { return .failure(failure) }
+      return SharedPolicy.run(plan, shared, proc: environment.roots.proc, quiet: request.quiet)
+    }
+    return .failure(hinted(launcher.launch(plan), command: request.command[0], afterOptions: args.first != request.command[0]))
+  }
+
+  /// A command that was not found may be a subcommand in the wrong place (`privnuma -m 0
+  /// show`) or a misspelt one (`privnuma shwo`): say so.
+  static func hinted(_ failure: Failure, command: String, afterOptions: Bool) -> Failure {
+    guard failure.kind == .notFound, !command.contains("/") else { return failure }
+    let names = Command.all.filter(\.listed).map(\.name)
+    if afterOptions, names.contains(command) {
+      let option = command == "show" ? " --show" : command == "hardware" ? " --hardware" : ""
+      let fix = option.isEmpty
+        ? "run 'privnuma \(command)' on its own"
+        : "to see what the options do, end them with\(option) (privnuma -m 0\(option))"
+      return Failure(failure.kind, failure.message + "; '\(command)' is a privnuma command only as the first word: \(fix)")
+    }
+    if !afterOptions, let guess = Registry.closest(to: command, in: names) {
+      return Failure(failure.kind, failure.message + "; did you mean 'privnuma \(guess)'?")
+    }
+    return failure
   }
 
   /// `-s`, `-H`, `--help`, `--version` given as options.
@@ -57,6 +79,8 @@ enum Launch {
     var plan = planner.plan(request)
     plan.registryErrors = machine.registryErrors
     if explaining { plan.kernelInterface = machine.topology.kernelInterface }
+    // check and explain say what is wrong with the registry; a launch does not pay to look.
+    if explaining { plan.warnings = machine.registryWarnings + plan.warnings }
     return plan
   }
 

@@ -43,7 +43,8 @@ public struct Launcher {
     if let cpus = plan.cpus, case .failure(let error) = kernel.setAffinity(cpus) {
       return .system("cannot bind to CPUs \(cpus): sched_setaffinity failed with \(error)")
     }
-    if let policy = plan.policy {
+    // A policy for --shm/--file goes on the segment or file (SharedPolicy), not on this process.
+    if let policy = plan.policy, plan.shared == nil {
       if let failure = apply(policy, option: plan.policyOption) { return failure }
     }
     return nil

@@ -80,6 +80,7 @@ extension OptionSpec.Group {
     case .policy: return "Memory policy"
     case .cpu: return "CPU binding"
     case .modifier: return "Modifiers"
+    case .shared: return "Shared memory"
     case .general: return "General"
     }
   }
@@ -88,6 +89,14 @@ extension OptionSpec.Group {
   var manualIntro: String {
     switch self {
     case .policy: return "One per launch: two policy options, even the same one twice, are a usage error.\n"
+    case .shared:
+      return #"""
+        numactl's other half: instead of running a command, set the policy with
+        .BR mbind (2)
+        on shared memory that outlives privnuma, so that every process mapping it gets its
+        pages placed by that policy.
+
+        """#
     default: return ""
     }
   }
@@ -101,8 +110,8 @@ extension OptionSpec.Group {
         release that added it; privnuma never falls back to another mode silently.
 
         """
-    case .cpu: return "One of the two; giving both, or one twice, is a usage error.\n"
-    case .modifier: return ""
+    case .cpu: return "As in numactl, when several are given the last one decides.\n"
+    case .modifier, .shared: return ""
     case .general:
       return #"""
         Long options may be abbreviated to any unambiguous prefix

@@ -143,6 +143,7 @@ extension Command {
 enum Nodes {
   static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
     environment.machine(registry: options.value(.registry)).map { machine in
+      for warning in machine.registryWarnings { Diagnostics.warning(warning) }
       let listing = NodesListing(machine: machine, identity: environment.identity, names: environment.names)
       let errors = machine.registryErrors
       Diagnostics.output(options.has(.json) ? listing.json.adding(registryErrors: errors).rendered() + "\n" : listing.text)

@@ -6,11 +6,13 @@ public struct OptionSpec: Sendable, Equatable {
   public enum Key: Sendable, Equatable {
     // Launch.
     case membind, preferred, preferredMany, interleave, weightedInterleave, localalloc
-    case cpunodebind, physcpubind
+    case cpunodebind, physcpubind, cpubind
+    case shm, file, shmid, length, offset, shmmode, huge, strict, touch, dump, dumpNodes
     case balancing, staticNodes, relativeNodes, all, allowUnfenced, quiet
     case registry, show, hardware, help, version
     // Commands.
     case json, policy, to, from, dryRun
+    case pid, meminfo, counters, compact, sort, sortNode, skipZero, interval, count
   }
 
   /// Where `--help` and privnuma(1) list a launch option.
@@ -18,6 +20,7 @@ public struct OptionSpec: Sendable, Equatable {
     case policy = "Memory policy (one per launch)"
     case cpu = "CPU binding"
     case modifier = "Modifiers"
+    case shared = "Shared memory (policy set with mbind on a segment or file)"
     case general = "General"
   }
 
@@ -68,6 +71,18 @@ public struct OptionSpec: Sendable, Equatable {
     .from, long: "from", short: nil, value: "NODES", summary: "source nodes (default: where the process has pages)")
   static let dryRun = OptionSpec(
     .dryRun, long: "dry-run", short: "n", value: nil, summary: "say what would change, change nothing")
+  // numastat's options, for `stat`.
+  static let pid = OptionSpec(
+    .pid, long: "pid", short: "p", value: "PID", summary: "a process, or those whose name or command line contains PATTERN")
+  static let meminfo = OptionSpec(.meminfo, long: "meminfo", short: "m", value: nil, summary: "per-node meminfo in MiB (numastat -m)")
+  static let counters = OptionSpec(
+    .counters, long: "counters", short: "n", value: nil, summary: "the kernel's per-node allocation counters (numa_hit, ...)")
+  static let compact = OptionSpec(.compact, long: "compact", short: "c", value: nil, summary: "whole numbers in narrow columns")
+  static let sort = OptionSpec(.sort, long: "sort", short: "s", value: nil, summary: "rows by total, largest first")
+  static let sortNode = OptionSpec(.sortNode, long: "sort-node", short: nil, value: "NODE", summary: "rows by NODE's column, largest first")
+  static let skipZero = OptionSpec(.skipZero, long: "skip-zero", short: "z", value: nil, summary: "hide rows and columns that are all zero")
+  static let interval = OptionSpec(.interval, long: "interval", short: nil, value: "SECONDS", summary: "print what changed every SECONDS")
+  static let count = OptionSpec(.count, long: "count", short: nil, value: "N", summary: "with --interval: stop after N samples")
 }
 
 /// Launch options in the order `--help` and privnuma(1) list them.
@@ -132,7 +147,9 @@ public let launchOptions: [OptionSpec] = [
     manual: #"""
     Run only on the CPUs of
     .IR NODES .
-    A memory-only node (no CPUs) is a usage error.
+    Naming a memory-only node (no CPUs) is a usage error;
+    .BR all ", " ! " and " +
+    forms skip such nodes, as numactl does.
     """#),
   OptionSpec(
     .physcpubind, long: "physcpubind", short: "C", value: "CPUS", group: .cpu,
@@ -144,6 +161,15 @@ public let launchOptions: [OptionSpec] = [
     .B 0\-3,8
     (see
     .BR CPUS ).
+    """#),
+  OptionSpec(
+    .cpubind, long: "cpubind", short: "c", value: "NODES", group: .cpu,
+    summary: "numactl's old spelling of --cpunodebind",
+    manual: #"""
+    The same as
+    .BR \-\-cpunodebind ,
+    numactl's older spelling.
+    As in numactl, of several CPU bindings the last one given decides.
     """#),
   OptionSpec(
     .balancing, long: "balancing", short: "b", value: nil, group: .modifier,
@@ -197,6 +223,115 @@ public let launchOptions: [OptionSpec] = [
     summary: "do not print advice before launching",
     manual: #"""
     Do not print advice and warnings before launching.
+    """#),
+  OptionSpec(
+    .shm, long: "shm", short: "S", value: "FILE", group: .shared,
+    summary: "set the policy on the System V segment of FILE's ftok key",
+    manual: #"""
+    Set the policy given after this option with
+    .BR mbind (2)
+    on the System V shared memory segment whose key
+    .BR ftok (3)
+    makes of
+    .I FILE
+    and the
+    .B \-\-shmid
+    project id, as numactl does; nothing is run.
+    The key file and the segment are created when missing (the segment needs
+    .BR \-\-length ).
+    The policy stays with the segment and places the pages of every process that maps it.
+    Private nodes follow the same rules as for a launch.
+    """#),
+  OptionSpec(
+    .file, long: "file", short: "f", value: "FILE", group: .shared,
+    summary: "set the policy on a file in tmpfs or hugetlbfs",
+    manual: #"""
+    Set the policy given after this option on
+    .IR FILE ,
+    a file in tmpfs (such as
+    .IR /dev/shm )
+    or hugetlbfs, mapped shared; nothing is run.
+    A missing file is created
+    .B \-\-length
+    long; a shorter one is extended.
+    """#),
+  OptionSpec(
+    .shmid, long: "shmid", short: "I", value: "ID", group: .shared,
+    summary: "ftok project id for --shm (default 0); before --shm",
+    manual: #"""
+    The project id
+    .BR ftok (3)
+    combines with the
+    .B \-\-shm
+    key file (default 0).
+    """#),
+  OptionSpec(
+    .length, long: "length", short: "L", value: "SIZE", group: .shared,
+    summary: "bytes to cover (K, M, G); creates the segment or file that long",
+    manual: #"""
+    The length of the range the policy covers, in bytes or with a
+    .BR K ", " M " or " G
+    suffix; a segment or file that is created gets this length (plus the offset).
+    Default: the whole segment or file past the offset.
+    """#),
+  OptionSpec(
+    .offset, long: "offset", short: "o", value: "SIZE", group: .shared,
+    summary: "start that far into the segment or file",
+    manual: #"""
+    Where the range starts in the segment or file (default 0); a multiple of the page size.
+    """#),
+  OptionSpec(
+    .shmmode, long: "shmmode", short: "M", value: "MODE", group: .shared,
+    summary: "octal permissions of what is created (default 0600)",
+    manual: #"""
+    Permissions, in octal, of a key file, segment or file that is created (default 0600).
+    """#),
+  OptionSpec(
+    .huge, long: "huge", short: "u", value: nil, group: .shared,
+    summary: "create the segment with huge pages (SHM_HUGETLB)",
+    manual: #"""
+    Create the
+    .B \-\-shm
+    segment with huge pages
+    .RB ( SHM_HUGETLB ).
+    """#),
+  OptionSpec(
+    .strict, long: "strict", short: "t", value: nil, group: .shared,
+    summary: "fail when pages already sit outside the policy (MPOL_MF_STRICT)",
+    manual: #"""
+    Fail when pages of the range already sit on nodes outside the policy
+    .RB ( MPOL_MF_STRICT ).
+    Ignored, with a warning, for a command.
+    """#),
+  OptionSpec(
+    .touch, long: "touch", short: "T", value: nil, group: .shared,
+    summary: "fault every page in now, under the policy",
+    manual: #"""
+    Fault every page of the range in now (written back unchanged), so the policy places
+    them at once rather than when a process first uses them.
+    """#),
+  OptionSpec(
+    .dump, long: "dump", short: "d", value: nil, group: .shared,
+    summary: "print the policy of the range",
+    manual: #"""
+    Print the policy of the range, one line per run of pages with the same policy, in
+    numactl's layout
+    .RB ( "START\-END: POLICY : NODES" ,
+    offsets in hex).
+    """#),
+  OptionSpec(
+    .dumpNodes, long: "dump-nodes", short: "D", value: nil, group: .shared,
+    summary: "print the node of every page of the range",
+    manual: #"""
+    Print the node of each page of the range, one line per run on the same node; pages not
+    yet present are faulted in.
+    The options
+    .BR \-\-length ", " \-\-offset ", " \-\-shmid ", " \-\-shmmode " and " \-\-huge
+    come before
+    .BR \-\-shm / \-\-file ;
+    the policy,
+    .BR \-\-touch ", " \-\-dump " and " \-\-dump\-nodes
+    after it, and run in the order given.
     """#),
   OptionSpec(
     .registry, long: "registry", short: nil, value: "DIR", group: .general,
@@ -269,7 +404,8 @@ public enum OptionParser {
     let matches = table.filter { $0.long.hasPrefix(name) }
     if matches.count == 1 { return matches[0] }
     if matches.isEmpty {
-      throw .usage("unknown option '--\(name)'; see 'privnuma --help'")
+      let guess = Registry.closest(to: name, in: table.map(\.long)).map { " did you mean '--\($0)'?" } ?? ""
+      throw .usage("unknown option '--\(name)';\(guess) see 'privnuma --help'")
     }
     throw .usage("option '--\(name)' is ambiguous: " + matches.map { "--" + $0.long }.joined(separator: ", "))
   }
@@ -367,8 +503,19 @@ public enum OptionParser {
   public static func launchRequest(_ arguments: ArraySlice<String>, requireCommand: Bool = true) throws(Failure) -> LaunchRequest {
     let scanned = try scanOptions(arguments, table: launchOptions, stopAfter: queryOptions)
     var request = LaunchRequest()
+    var shared = SharedOptions()
+    var lastNodes: String?
     for option in scanned.options {
-      let (spec, value) = (option.spec, option.value)
+      var (spec, value) = (option.spec, option.value)
+      // numactl's `same`: the NODES of the previous node option.
+      if spec.value == "NODES" || spec.value == "NODE" {
+        if value == "same" {
+          guard let lastNodes else { throw .usage("--\(spec.long)=same needs an earlier option with nodes to repeat") }
+          value = lastNodes
+        }
+        lastNodes = value
+      }
+      if try shared.read(spec, value, &request) { continue }
       let mode: PolicyMode?
       switch spec.key {
       case .membind: mode = .bind
@@ -383,17 +530,25 @@ public enum OptionParser {
         if let earlier = request.policyOption {
           throw .usage("only one memory policy per launch: '--\(earlier)' and '--\(spec.long)' both given")
         }
+        request.shared?.steps.append(.policy)
         request.mode = mode
         request.policyOption = spec.long
         request.nodes = value
         continue
       }
       switch spec.key {
-      case .cpunodebind, .physcpubind:
-        if request.cpuNodes != nil || request.cpus != nil {
-          throw .usage("CPU binding given twice ('--\(spec.long)'); give one of --cpunodebind or --physcpubind")
+      case .cpunodebind, .cpubind, .physcpubind:
+        if let target = request.shared?.option {
+          throw .usage("--\(spec.long) binds a process's CPUs; it cannot go with \(target)")
         }
-        if spec.key == .cpunodebind { request.cpuNodes = value } else { request.cpus = value }
+        // As in numactl, each binding replaces the one before: the last one given decides.
+        if spec.key == .physcpubind {
+          request.cpus = value
+          request.cpuNodes = nil
+        } else {
+          request.cpuNodes = value
+          request.cpus = nil
+        }
       case .balancing: request.balancing = true
       case .staticNodes: request.staticNodes = true
       case .relativeNodes: request.relativeNodes = true
@@ -409,6 +564,7 @@ public enum OptionParser {
     }
     request.command = scanned.rest
     if request.query != nil { return request }
+    try shared.finish(&request)
     if request.staticNodes && request.relativeNodes {
       throw .usage("--static and --relative exclude each other; give one")
     }
@@ -421,6 +577,7 @@ public enum OptionParser {
     if request.command.first == "" {
       throw .usage("the command is an empty word; write the program to run after the options")
     }
+    if request.shared != nil { return request }
     if request.command.isEmpty && requireCommand {
       throw .usage("no command to run; write it after the options, e.g. 'privnuma -m 0 -- mycommand'")
     }

@@ -51,13 +51,14 @@ public struct ShowReport {
     out += "preferred node: \(preferredNode)\n"
     if policy.mode == .interleave || policy.mode == .weightedInterleave {
       out += "interleavemask:" + ShowReport.numactlList(policy.nodes)
+      if let nextInterleave { out += "interleavenode: \(nextInterleave)\n" }
     }
     out += "physcpubind:" + ShowReport.numactlList(affinity)
     out += "cpubind:" + ShowReport.numactlList(cpuNodes)
     out += "nodebind:" + ShowReport.numactlList(cpuNodes)
     out += "membind:" + ShowReport.numactlList(membind)
-    let preferred = policy.mode == .preferred || policy.mode == .preferredMany ? policy.nodes : NodeSet()
-    out += "preferred:" + ShowReport.numactlList(preferred)
+    // numactl prints the policy's node mask here whatever the mode (empty for default and local).
+    out += "preferred:" + ShowReport.numactlList(policy.nodes)
     for (node, access) in privateNodes {
       out += "private node \(node.id): \(Listing.privateSummary(node)) \(access.allowed ? "allowed" : "not allowed")\n"
       for disagreement in node.disagreements { out += "warning: node \(node.id): \(disagreement)\n" }

@@ -28,20 +28,53 @@
 /// process that maps them, as in numa_maps.
 extension Command {
   static let stat = Command(
-    name: "stat", summary: "pages per node of processes, private nodes marked",
-    synopsis: "[PID...]",
-    about: "Memory of processes per node, from /proc/PID/numa_maps: anonymous, file-backed and total, in MiB (--json: pages and bytes). Private nodes are marked with '*' and their label. With PIDs, those processes; without, every process that has pages on a private node, and a summary per private node.",
-    options: common, operands: .values(.pid, max: Int.max),
-    examples: ["privnuma stat $$", "privnuma stat", "privnuma stat 812 913 --json"],
+    name: "stat", summary: "memory per node of processes and of the system (numastat)",
+    synopsis: "[PID|PATTERN...] [--pid PID|PATTERN] [--meminfo] [--counters] [--compact] [--sort | --sort-node NODE] [--skip-zero] [--interval SECONDS [--count N]]",
+    about: "Memory per node, as numastat shows it; private nodes are marked '*' with their label. PIDs or -p: those processes, from /proc/PID/numa_maps (anonymous, file-backed and total, in MiB; a PATTERN picks every process whose name or command line contains it). -m: per-node meminfo. -n: the kernel's allocation counters (numa_hit, numa_miss, numa_foreign, interleave_hit, local_node, other_node). None of these: every process with pages on a private node, and a summary per private node. -c compact, -s sort rows by total, -z hide all-zero rows and columns. --interval: what changed every SECONDS, --count times (default: until interrupted).",
+    options: common + [.pid, .meminfo, .counters, .compact, .sort, .sortNode, .skipZero, .interval, .count],
+    operands: .values(.pid, max: Int.max),
+    examples: ["privnuma stat $$", "privnuma stat -p app -c", "privnuma stat -m -z", "privnuma stat -n --interval 1 --count 5"],
     manual: #"""
-      Memory of processes per node from
-      .IR /proc/PID/numa_maps :
-      anonymous, file-backed and total; private nodes marked with
+      Memory per node, as
+      .BR numastat (8)
+      shows it; private nodes are marked with
       .B *
-      and their label.
-      With no
-      .IR PID ,
-      every process that has pages on a private node, and a summary per private node.
+      and named under each table.
+      With
+      .I PID
+      operands or
+      .BR \-p / \-\-pid ,
+      those processes, from
+      .IR /proc/PID/numa_maps :
+      anonymous, file-backed and total; a
+      .I PATTERN
+      (anything that is not a number) picks every process whose name or command line
+      contains it, as numastat does.
+      .BR \-m / \-\-meminfo
+      shows each node's
+      .I meminfo
+      in MiB,
+      .BR \-n / \-\-counters
+      the kernel's allocation counters from
+      .IR nodeN/numastat .
+      With none of these, every process that has pages on a private node, and a summary per
+      private node.
+      .BR \-c / \-\-compact
+      prints whole numbers in narrow columns,
+      .BR \-s / \-\-sort
+      sorts rows by their total
+      .RB ( \-\-sort\-node
+      by one node's column),
+      .BR \-z / \-\-skip\-zero
+      hides rows and columns that are all zero.
+      .B \-\-interval
+      prints, every
+      .IR SECONDS ,
+      what changed since the previous sample (with
+      .BR \-\-json ,
+      one document per line),
+      .B \-\-count
+      times or until interrupted: watching a job fill a private node.
       Exit 1 when a
       .I PID
       could not be read.
@@ -50,27 +83,70 @@ extension Command {
 }
 
 enum Stat {
-  static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
-    var pids: [Int32] = []
-    for operand in options.operands {
-      switch Command.parsePID(operand, command: "stat") {
-      case .success(let pid): pids.append(pid)
-      case .failure(let failure): return .failure(failure)
+  /// numastat's spellings into a request: operands and -p are PIDs or patterns.
+  static func request(_ options: Command.Arguments) -> Result<StatRequest, Failure> {
+    var request = StatRequest()
+    for word in options.values(.pid) + options.operands {
+      if word.isEmpty { return .failure(.usage("an empty PID or pattern; give a process id or part of its command line")) }
+      if word.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+        switch Command.parsePID(word, command: "stat") {
+        case .success(let pid): request.pids.append(pid)
+        case .failure(let failure): return .failure(failure)
+        }
+      } else {
+        request.patterns.append(word)
       }
+    }
+    request.json = options.has(.json)
+    request.registry = options.value(.registry)
+    request.meminfo = options.has(.meminfo)
+    request.counters = options.has(.counters)
+    request.layout.compact = options.has(.compact)
+    request.layout.skipZero = options.has(.skipZero)
+    if options.has(.sort) { request.layout.sortBy = -1 }
+    if let text = options.value(.sortNode) {
+      guard let node = Int(text), node >= 0 else { return .failure(.usage("--sort-node '\(text)' is not a node number")) }
+      request.layout.sortBy = node
+    }
+    if let text = options.value(.interval) {
+      guard let seconds = Double(text), seconds > 0, seconds <= 86400 else {
+        return .failure(.usage("--interval '\(text)' is not a number of seconds; e.g. --interval 2 or 0.5"))
+      }
+      request.interval = seconds
+    }
+    if let text = options.value(.count) {
+      guard let count = Int(text), count > 0 else { return .failure(.usage("--count '\(text)' is not a positive number of samples")) }
+      guard request.interval != nil else { return .failure(.usage("--count needs --interval SECONDS; see 'privnuma stat --help'")) }
+      request.count = count
+    }
+    return .success(request)
+  }
+
+  static func run(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
+    let request: StatRequest
+    switch Stat.request(options) {
+    case .failure(let failure): return .failure(failure)
+    case .success(let parsed): request = parsed
     }
     // Reading numa_maps needs no privilege: read with the caller's own rights.
     if environment.privilege.elevated, let failure = environment.credentials.dropAll() { return .failure(failure) }
-    return environment.machine(registry: options.value(.registry)).flatMap { machine in
+    // numastat's tables, or processes named by pattern, laid out differently or watched.
+    if request.meminfo || request.counters || !request.patterns.isEmpty || request.interval != nil
+      || request.layout != NodeTable.Layout()
+    {
+      return NumaStat.run(request, environment)
+    }
+    return environment.machine(registry: request.registry).flatMap { machine in
       let report: StatReport
-      if pids.isEmpty {
+      if request.pids.isEmpty {
         switch StatReport.scan(machine: machine) {
         case .failure(let failure): return .failure(failure)
         case .success(let scanned): report = scanned
         }
       } else {
-        report = StatReport(machine: machine, pids: pids)
+        report = StatReport(machine: machine, pids: request.pids)
       }
-      Diagnostics.output(report.text, json: report.json, asJSON: options.has(.json), machine: machine)
+      Diagnostics.output(report.text, json: report.json, asJSON: request.json, machine: machine)
       for error in report.errors { Diagnostics.error(error.message) }
       return .success(report.errors.isEmpty ? 0 : 1)
     }
@@ -172,53 +248,39 @@ struct StatReport {
 
   // MARK: - Text
 
+  /// The processes as a numastat table: one process split into Anon, File, Total and the
+  /// hugetlb part; several, one row each with a Total row.
+  var table: NodeTable {
+    let columns = columns
+    if rows.count == 1 && summary == nil {
+      let row = rows[0]
+      // Anon and File add up to Total; the hugetlb line is the part of Total in huge pages.
+      let parts: [(String, (NodeMemory) -> UInt64)] = [
+        ("Anon", { $0.anon }), ("File", { $0.file }), ("Total", { $0.total }), ("(hugetlb)", { $0.huge }),
+      ]
+      return NodeTable(
+        title: "Per-node memory of process \(row.pid) (\(row.info.command)) in MiB", nodes: columns,
+        rows: parts.map { name, value in
+          NodeTable.Row(name: name, values: columns.map { Int64(value(row.usage.memory(on: $0))) })
+        })
+    }
+    return NodeTable(
+      title: summary == nil ? "Per-node process memory in MiB" : "Processes with pages on a private node, memory per node in MiB",
+      nodes: columns,
+      rows: rows.map { row in
+        NodeTable.Row(name: "\(row.pid) (\(row.info.command.prefix(15)))", values: columns.map { Int64(row.usage.memory(on: $0).total) })
+      }, totalRow: true)
+  }
+
   var text: String {
-    let privateSet = machine.privateSet
     if let summary, machine.privateNodes.isEmpty {
       return "no private nodes on this machine, so no process has pages on one (\(summary.scanned) processes scanned); name PIDs to see their pages per node: privnuma stat PID...\n"
     }
     var out = ""
-    let columns = columns
-    let headers = columns.map { "Node \($0)" + (privateSet.contains($0) ? "*" : "") }
-    if rows.count == 1 && summary == nil {
-      let row = rows[0]
-      out += "Per-node memory of process \(row.pid) (\(row.info.command)) in MiB\n"
-      var table = [[""] + headers + ["Total"]]
-      // Anon and File add up to Total; the hugetlbfs line is the part of Total in huge pages.
-      let parts: [(String, (NodeMemory) -> UInt64)] = [
-        ("Anon", { $0.anon }), ("File", { $0.file }), ("Total", { $0.total }), ("(hugetlb)", { $0.huge }),
-      ]
-      for (name, value) in parts {
-        table.append([name] + columns.map { Format.mib(value(row.usage.memory(on: $0))) } + [Format.mib(value(row.usage.total))])
-      }
-      out += Table.layout(table, leftColumns: 1)
-    } else if !rows.isEmpty {
-      out += summary == nil
-        ? "Per-node process memory in MiB\n"
-        : "Processes with pages on a private node, memory per node in MiB\n"
-      var table = [["PID", "COMMAND"] + headers + ["Total"]]
-      var sums = [UInt64](repeating: 0, count: columns.count)
-      var grand: UInt64 = 0
-      for row in rows {
-        var cells = [String(row.pid), String(row.info.command.prefix(15))]
-        for (index, node) in columns.enumerated() {
-          let bytes = row.usage.memory(on: node).total
-          sums[index] += bytes
-          cells.append(Format.mib(bytes))
-        }
-        grand += row.usage.total.total
-        table.append(cells + [Format.mib(row.usage.total.total)])
-      }
-      if rows.count > 1 {
-        table.append(["Total", ""] + sums.map(Format.mib) + [Format.mib(grand)])
-      }
-      out += Table.layout(table, leftColumns: 2)
+    if !rows.isEmpty {
+      out += table.rendered(NodeTable.Layout(), privateNodes: machine.privateNodes)
     } else if summary != nil {
       out += "no process has pages on a private node\n"
-    }
-    let marked = machine.privateNodes.filter { columns.contains($0.id) }
-    if !marked.isEmpty && !rows.isEmpty {
-      out += "* private: " + marked.map { "node \($0.id) \($0.label) (\($0.backend.rawValue))" }.joined(separator: ", ") + "\n"
     }
     if let summary {
       var line = "\(summary.scanned) processes scanned"

@@ -31,6 +31,8 @@ public struct LaunchPlan: Sendable {
   public var kernelInterface: KernelInterface?
   /// Registry files with errors: the nodes they mention were refused, the rest planned.
   public var registryErrors: [Registry.FileError] = []
+  /// Set for `--shm`/`--file`: the policy is applied to that segment or file, nothing is run.
+  public var shared: SharedRequest?
   /// The first refusal; a plan with a failure is never applied.
   public var failure: Failure?
 

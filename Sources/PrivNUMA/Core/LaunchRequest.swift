@@ -18,6 +18,8 @@ public struct LaunchRequest: Equatable, Sendable {
   public var registry: String?
   /// Set when the options ask for a query (`-s`, `-H`, `--help`, `--version`) rather than a launch.
   public var query: Query?
+  /// `--shm`/`--file`: the policy goes on a segment or file with mbind instead of a command.
+  public var shared: SharedRequest?
   public var command: [String] = []
 
   public init() {}

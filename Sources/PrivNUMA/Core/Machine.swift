@@ -104,10 +104,33 @@ public struct Machine: Sendable {
     // `private` means the nodes this caller may name in a policy: allowed and bindable. It is
     // decided only if the word is used; the planner checks access for nodes named otherwise.
     let privateNodes = privateNodes
-    return NodeContext(
+    var context = NodeContext(
       present: topology.online, general: generalNodes, memsAllowed: memsAllowed, privateNodes: privateSet,
       usablePrivate: NodeSet(
         privateNodes.filter { $0.bindable && Access.decide($0, for: identity, names: names).allowed }.map(\.id)),
       labels: labels, ignoreCpuset: ignoreCpuset)
+    context.sysfs = roots.sysfs
+    context.proc = roots.proc
+    context.registry = roots.registry
+    return context
+  }
+
+  /// Registry mistakes that do not stop a launch but should not pass unseen: files in the
+  /// directory that are not read (not `*.conf`), and private nodes that have CPUs. Read only
+  /// by the commands that diagnose (nodes, check, explain), never on a launch.
+  public var registryWarnings: [String] {
+    var warnings: [String] = []
+    if case .success(let names) = FileSystem.list(roots.registry) {
+      for name in names where !name.hasPrefix(".") && !Registry.isRegistryFileName(name) {
+        warnings.append("\(roots.registry)/\(name) is not read: only *.conf files are; rename it to end in .conf, or remove it")
+      }
+    }
+    for node in privateNodes where !node.kernelPrivate {
+      let cpus = topology.cpus(of: node.id)
+      if !cpus.isEmpty {
+        warnings.append("node \(node.id) (\(node.label)) has CPUs \(cpus) but \(node.source ?? roots.registry) declares it private: 'all' then leaves out the local memory of processes that run there; declare only memory-only nodes")
+      }
+    }
+    return warnings
   }
 }

@@ -22,6 +22,11 @@ public struct NodeContext: Sendable {
   public var ignoreCpuset: Bool
   /// Reads an environment variable (for `rank:`); injectable for tests.
   public var environment: @Sendable (String) -> String?
+  /// Where `netdev:`, `block:`, `file:`, `pci:` and `ip:` look devices and routes up.
+  public var sysfs = Roots.system.sysfs
+  public var proc = Roots.system.proc
+  /// The registry directory read, for messages about labels.
+  public var registry = Roots.system.registry
 
   public init(
     present: NodeSet, general: NodeSet, memsAllowed: NodeSet, privateNodes: NodeSet = NodeSet(),
@@ -47,7 +52,8 @@ public struct NodeContext: Sendable {
 /// Words with a meaning in NODES; a registry label may not be one of them.
 public let nodeKeywords: [String] = ["all", "private", "rank", "local", "none", "current"]
 
-/// Parses NODES (DESIGN §5): `0,2-3`, labels, `all`, `private`, `!NODES`, `+NODES`, `rank:LIST`.
+/// Parses NODES (DESIGN §5): `0,2-3`, labels, `all`, `private`, `!NODES`, `+NODES`, `rank:LIST`,
+/// and numactl's device forms `netdev:DEV`, `block:DEV`, `file:PATH`, `ip:HOST`, `pci:ADDRESS`.
 public enum NodeSpec {
   public static func parse(_ text: String, in context: NodeContext) -> Result<NodeSet, Failure> {
     if text.isEmpty { return .failure(.usage("empty node list; give node numbers (e.g. 0,2-3), a label, 'all' or 'private'")) }
@@ -111,9 +117,23 @@ public enum NodeSpec {
     if let first = item.utf8.first, first >= 0x30, first <= 0x39 {
       return parseRange(item, existing: context.present, what: "node")
     }
+    if DeviceNode.isSpecification(item) { return parseDevice(item, in: context) }
     var known = context.labels.map(\.label).sorted().joined(separator: ", ")
-    if known.isEmpty { known = "none declared" }
-    return .failure(.usage("'\(item)' is not a node number, range, label or keyword (labels: \(known))"))
+    if known.isEmpty { known = "none declared in \(context.registry)" }
+    return .failure(.usage("'\(item)' is not a node number, range, label, keyword or device (netdev:, block:, file:, ip:, pci:) (labels: \(known))"))
+  }
+
+  /// `netdev:eth0` and the other device forms: the node the device is attached to. The node
+  /// then counts as named, so a private node local to a device follows the private rules.
+  static func parseDevice(_ item: String, in context: NodeContext) -> Result<NodeSet, Failure> {
+    switch DeviceNode.resolve(item, sysfs: context.sysfs, proc: context.proc) {
+    case .failure(let error): return .failure(.usage(error.message))
+    case .success(let node):
+      guard context.present.contains(node) else {
+        return .failure(.usage("'\(item)' is attached to node \(node), which is not online (online: \(context.present.listDescription))"))
+      }
+      return .success(NodeSet([node]))
+    }
   }
 
   /// `+N,M-K`: indices into the cpuset's general nodes, numactl's relative form. Private nodes
@@ -164,23 +184,41 @@ public enum NodeSpec {
     return .success(result)
   }
 
-  /// `N` or `N-M`, decimal, every id existing.
+  /// `N` or `N-M`, every id existing. Numbers are decimal, or hex with `0x` as numactl reads
+  /// them; a leading 0 that numactl would read as octal is refused rather than read otherwise.
   static func parseRange(_ item: String, existing: IDSet, what: String) -> Result<IDSet, Failure> {
     let bytes = Array(item.utf8)
+    var octal = false
     func number(_ digits: ArraySlice<UInt8>) -> Int? {
+      var digits = digits
+      var radix = 10
+      if digits.count > 2, digits.first == 0x30, digits.dropFirst().first == 0x78 {  // "0x"
+        digits = digits.dropFirst(2)
+        radix = 16
+      }
       guard !digits.isEmpty, digits.count <= 9 else { return nil }
       var value = 0
       for digit in digits {
-        guard digit >= 0x30, digit <= 0x39 else { return nil }
-        value = value * 10 + Int(digit - 0x30)
+        let digitValue: Int
+        switch digit {
+        case 0x30...0x39: digitValue = Int(digit - 0x30)
+        case 0x61...0x66 where radix == 16: digitValue = Int(digit - 0x61 + 10)
+        case 0x41...0x46 where radix == 16: digitValue = Int(digit - 0x41 + 10)
+        default: return nil
+        }
+        value = value * radix + digitValue
       }
+      if radix == 10, digits.count > 1, digits.first == 0x30, value >= 8 { octal = true }
       return value
     }
     let dash = bytes.firstIndex(of: 0x2D)
     let low = number(bytes[..<(dash ?? bytes.count)])
     let high = dash.map { number(bytes[($0 + 1)...]) } ?? low
     guard let low, let high else {
-      return .failure(.usage("'\(item)' is not a \(what) number or range (decimal, e.g. 0 or 2-3)"))
+      return .failure(.usage("'\(item)' is not a \(what) number or range (decimal or 0x hex, e.g. 0 or 2-3)"))
+    }
+    if octal {
+      return .failure(.usage("'\(item)': numactl reads a number with a leading 0 as octal; write it without the 0"))
     }
     guard low <= high else {
       return .failure(.usage("'\(item)': the range runs backwards; write \(high)-\(low)"))

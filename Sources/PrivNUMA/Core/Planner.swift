@@ -27,6 +27,7 @@ public struct Planner {
     plan.recordsDetails = explaining
     plan.command = request.command
     plan.policyOption = request.policyOption
+    plan.shared = request.shared
     let context = machine.nodeContext(
       memsAllowed: status.memsAllowed, identity: identity, names: names, ignoreCpuset: request.ignoreCpuset)
 
@@ -38,7 +39,7 @@ public struct Planner {
       checkPrivateNodes(policy, request, &plan)
       if plan.failure == nil { checkKernel(policy, &plan) }
       if plan.failure == nil { checkCpuset(policy, request, &plan) }
-      if plan.failure == nil { adviseOn(policy, &plan) }
+      if plan.failure == nil && plan.shared == nil { adviseOn(policy, &plan) }
     }
     return plan
   }
@@ -86,7 +87,10 @@ public struct Planner {
         // Each node's cpulist is read once.
         let perNode = nodes.map { (node: $0, cpus: machine.topology.cpus(of: $0)) }
         let cpuless = perNode.filter { $0.cpus.isEmpty }.map(\.node)
-        if !cpuless.isEmpty {
+        // `all`, `!N` and `+N` range over every node, memory-only ones too: those are skipped,
+        // as numactl does. A memory-only node named on its own is a mistake worth saying.
+        let named = !(text == "all" || text.hasPrefix("!") || text.hasPrefix("+"))
+        if !cpuless.isEmpty && (named || cpuless.count == perNode.count) {
           plan.fail(
             "cpus",
             .usage("--cpunodebind: node \(NodeSet(cpuless)) has no CPUs (it is memory-only); nodes with CPUs: \(machine.topology.withCPUs). To place memory there use --membind or --preferred"))
@@ -115,6 +119,19 @@ public struct Planner {
         plan.cpus = cpus
         plan.pass("cpus", "--physcpubind '\(text)' is CPUs \(cpus)")
       }
+    }
+  }
+
+  /// What execvp will make of the command: the launch leaves it to execvp, `explain` predicts
+  /// its 126 or 127.
+  public static func checkCommand(_ command: String, _ plan: inout LaunchPlan) {
+    switch CommandLookup.find(command, path: NodeContext.processEnvironment("PATH")) {
+    case .found(let path):
+      plan.pass("command", "\(command) is \(path)")
+    case .notExecutable(let path):
+      plan.fail("command", Failure(.notExecutable, "\(command): cannot execute \(path): it is a directory or lacks execute permission"))
+    case .notFound:
+      plan.fail("command", Failure(.notFound, "\(command): command not found\(command.contains("/") ? "" : " in PATH")"))
     }
   }
 

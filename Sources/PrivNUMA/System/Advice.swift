@@ -7,6 +7,8 @@ enum Advice {
   enum Operation: Hashable {
     /// set_mempolicy, and with `--balancing`.
     case setMempolicy, setMempolicyBalancing
+    /// mbind of a `--shm` segment or `--file` range (EIO only comes with `--strict`).
+    case mbind
     /// migrate_pages of the caller's own process, and of another user's.
     case migratePages, migratePagesOfAnotherUser
     /// Reading /proc/PID/numa_maps.
@@ -28,6 +30,14 @@ enum Advice {
     ],
     .setMempolicyBalancing: [
       (.invalidArgument, "this kernel does not accept --balancing with this policy; use it with --membind"),
+      (.notImplemented, "this kernel was built without NUMA support"),
+      (.notPermitted, "the kernel denied it to this process"),
+      (.accessDenied, "the kernel denied it to this process"),
+      (nil, "the kernel refused it"),
+    ],
+    .mbind: [
+      (.invalidArgument, "a node may have no memory, be outside the cpuset, or be a private node that does not allow memory policies; see 'privnuma explain'"),
+      (.io, "--strict: pages of the range already sit on nodes outside the policy"),
       (.notImplemented, "this kernel was built without NUMA support"),
       (.notPermitted, "the kernel denied it to this process"),
       (.accessDenied, "the kernel denied it to this process"),

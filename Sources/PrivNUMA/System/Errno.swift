@@ -20,6 +20,7 @@ public struct Errno: Error, Equatable, Hashable, CustomStringConvertible, Sendab
   public static let execFormat = Errno(rawValue: ENOEXEC)
   public static let notDirectory = Errno(rawValue: ENOTDIR)
   public static let isDirectory = Errno(rawValue: EISDIR)
+  public static let io = Errno(rawValue: EIO)
 
   /// The symbolic name, e.g. `EINVAL`.
   public var name: String {

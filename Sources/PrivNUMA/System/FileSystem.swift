@@ -73,6 +73,13 @@ enum FileSystem {
     return false
   }
 
+  /// The same, following symlinks.
+  static func statusFollowing(_ path: String) -> Result<Status, Errno> {
+    var info = stat()
+    if stat(path, &info) != 0 { return .failure(.current) }
+    return .success(Status(owner: info.st_uid, group: info.st_gid, mode: info.st_mode))
+  }
+
   /// Writes `text` to an existing file (sysfs and cgroup control files), or with `create`
   /// to a new or truncated regular file, mode 0644, never through a symbolic link.
   static func write(_ text: String, to path: String, create: Bool = false) -> Result<Void, Errno> {

@@ -95,4 +95,18 @@ enum Processes {
     }
     return cache[uid]
   }
+
+  /// PIDs whose name (status `Name:`) or command line (NULs read as spaces) contains
+  /// `pattern`, as numastat -p matches; `excluding` is privnuma itself.
+  static func matching(_ pattern: String, proc: String, excluding: Int32) -> [Int32] {
+    guard case .success(let pids) = pids(proc: proc) else { return [] }
+    return pids.filter { pid in
+      guard pid != excluding else { return false }
+      var text = info(proc: proc, pid: pid).command
+      if let bytes = FileSystem.bytesIfPresent(path(proc, pid, "cmdline")) {
+        text += " " + String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+      }
+      return text.contains(pattern)
+    }
+  }
 }

@@ -274,7 +274,7 @@ SHADOW
     # The guest side: init, helpers, scenarios, demo.
     { cp "$VM_SRC/guest/init" "$root/init" &&
       cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$VM_SRC/guest/demo-dax.sh" "$VM_SRC/guest/fence.sh" \
-          "$VM_SRC/guest/rfcv4.sh" "$root/vm/" &&
+          "$VM_SRC/guest/rfcv4.sh" "$VM_SRC/guest/numactl-table.sh" "$root/vm/" &&
       cp "$VM_SRC/guest/run_as" "$root/usr/bin/run_as"; } ||
         vm_die "copying the guest files (Tests/vm/guest) into the initramfs failed"
     chmod 0755 "$root/init" "$root/usr/bin/run_as"
@@ -339,13 +339,23 @@ vm_boot() {
         IFS=: read -r a b v <<<"$pair"
         numa+=(-numa "dist,src=$a,dst=$b,val=$v" -numa "dist,src=$b,dst=$a,val=$v")
     done
+    # An NVMe disk (its driver is built into the kernel) behind a PCI
+    # expander bridge on node 1, as a device local to one node: the node
+    # block:, file: and pci: name (scenarios 80-82).
+    local -a disk=()
+    if [ "$guest" = main ]; then
+        [ -f "$VM_CACHE/nvme.img" ] || truncate -s 16M "$VM_CACHE/nvme.img"
+        disk=(-device pxb,id=pxb1,bus_nr=16,numa_node=1,bus=pci.0
+              -drive "file=$VM_CACHE/nvme.img,if=none,id=nvm,format=raw"
+              -device nvme,serial=privnuma,drive=nvm,bus=pxb1)
+    fi
     mkdir -p "$(dirname "$VM_CONSOLE")"
     : > "$VM_CONSOLE"
     local rc=0
     timeout --kill-after=10 "$limit" \
         qemu-system-x86_64 -accel tcg -machine "$machine" -cpu max -m 2048 -smp 2 \
             -nographic -nodefaults -serial stdio "${extra[@]}" \
-            "${numa[@]}" \
+            "${numa[@]}" "${disk[@]}" \
             -kernel "$kernel" -initrd "$initrd" \
             -append "$append" \
             </dev/null 2>&1 |

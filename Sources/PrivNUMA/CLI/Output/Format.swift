@@ -8,11 +8,4 @@ extension Format {
   static func padRight(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
   }
-
-  /// MiB with two decimals, as numastat prints them.
-  static func mib(_ bytes: UInt64) -> String {
-    let hundredths = (bytes * 100 + (1 << 19)) >> 20
-    let fraction = hundredths % 100
-    return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + String(fraction)
-  }
 }
