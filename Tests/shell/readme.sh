@@ -83,7 +83,9 @@ declare -A outcome=(
     ['privnuma nodes']="grep -qE '^2 +node2 +- +kernel +yes ' \"\$LOG\" && grep -qE '^3 +node3 +- +kernel +no ' \"\$LOG\""
     # 'all' is the general nodes: interleave over 0 and 1 only.
     ['privnuma explain -i all']="grep -q 'set_mempolicy(MPOL_INTERLEAVE, nodes 0-1)' \"\$LOG\""
-    ['privnuma explain -p node2 -- ./app']="grep -q 'set_mempolicy(MPOL_PREFERRED, nodes 2)' \"\$LOG\""
+    ['privnuma explain -p node2 -- sleep 1']="grep -q 'set_mempolicy(MPOL_PREFERRED, nodes 2)' \"\$LOG\" && grep -qE '^ *ok +command +sleep is /' \"\$LOG\""
+    # No ./app in the repository: explain gives the launch's 127 and says why.
+    ['privnuma explain -p node2 -- ./app']="grep -q '^verdict: refused (exit 127): ./app: command not found' \"\$LOG\""
     ['privnuma explain -m node3']="grep -q '^verdict: refused (exit 3): node 3 (node3) does not allow memory policies' \"\$LOG\""
     ['privnuma nodes --registry examples']="grep -qE '^2 +cxl0 +expander .* denied: .*AllowGroups=cram' \"\$LOG\""
     ['privnuma check cxl0 --policy preferred --registry examples']="grep -q 'is not allowed (AllowGroups=cram)' \"\$LOG\""
@@ -92,9 +94,9 @@ declare -A outcome=(
     ['PRIVNUMA_SYSFS=Tests/PrivNUMATests/Fixtures/proc-kernel/sys PRIVNUMA_PROC=Tests/PrivNUMATests/Fixtures/proc-kernel/proc privnuma audit']="grep -q '^violations: 1 ' \"\$LOG\" && grep -qE '^ *701 +leaky +1002 +2 +node2 +50 ' \"\$LOG\" && grep -qx 'not clean' \"\$LOG\""
     ["cat > ~/job.sh <<'EOF'"]='[ -f ~/job.sh ] && grep -q "privnuma check cxl0 --policy preferred" ~/job.sh'
     ['chmod +x ~/job.sh']='[ -x ~/job.sh ]'
-    # This machine has no cxl0: the script takes its second branch, interleave over
-    # the general nodes, as the kernel's numa_maps of the heap shows.
-    ["~/job.sh sh -c 'grep -m1 heap /proc/self/numa_maps'"]="grep -qE '^[0-9a-f]+ interleave:$node_online heap' \"\$LOG\""
+    # This machine has no node labelled cxl0: a mistake (exit 2), which the script says
+    # and stops on instead of falling back.
+    ["~/job.sh sh -c 'grep -m1 heap /proc/self/numa_maps'"]="grep -q \"^job.sh: privnuma: .*'cxl0' is not a node number, range, label\" \"\$LOG\" && ! grep -q ' heap' \"\$LOG\""
     ["privnuma -m 0 -- sh -c 'exit 7'"]=status
     ['privnuma -p rank:2,3 -- ./app']="grep -q 'rank' \"\$LOG\""
     ['SLURM_LOCALID=2 privnuma -p rank:2,3 -- ./app']="grep -q 'rank' \"\$LOG\""

@@ -279,6 +279,12 @@ public let launchOptions: [OptionSpec] = [
     summary: "start that far into the segment or file",
     manual: #"""
     Where the range starts in the segment or file (default 0); a multiple of the page size.
+    The range runs from the offset for
+    .BR \-\-length ;
+    unlike numactl, which refuses
+    .B \-\-touch
+    when the offset is not below the length, any offset is taken, and a file is grown to
+    cover the range.
     """#),
   OptionSpec(
     .shmmode, long: "shmmode", short: "M", value: "MODE", group: .shared,

@@ -13,10 +13,16 @@
 #   rows with --dump/--dump-nodes, and other commands, compare stdout
 #
 # Rows (stdin of numactl_table): name | expectation | setup | options and
-# command.  The expectation is "same", or for a numactl bug "privnuma=POLICY"
-# (what privnuma must give; numactl's result is shown).  The setup, if any,
-# runs first with the same tool.  Each row is one case, numactl-table-NAME,
-# whose note shows both results.
+# command.  The expectation is "same", or where privnuma deliberately differs
+# (a numactl bug) "privnuma=POLICY [Nn=P%...]": the policy privnuma must give
+# and the shares of pages it must leave (numactl's result is shown).  The
+# setup, if any, runs first with the same tool.  Each row is one case,
+# numactl-table-NAME, whose note shows both results (a failure with the first
+# line of its message).
+#
+# Rows on a segment or file run the tool and the reader on CPU 0: pages no
+# range policy covers, and those of -l, go to the node of the CPU that faults
+# them in, which would otherwise be the scheduler's choice.
 
 W="workload 2"
 n=${n:-0}
@@ -53,15 +59,17 @@ run_row() {
     h=/tmp/huge/tbl-$tool-$n
     k=/tmp/tblkey-$tool-$n
     rm -f "$f" "$h" "$k"
+    local pin=
+    case $args in *@F*|*@H*|*@K*) pin="taskset 1" ;; esac
     args=$(printf '%s' "$args" | sed "s|@F|$f|g; s|@H|$h|g; s|@K|$k|g; s|@W|$W|g")
     setup=$(printf '%s' "$setup" | sed "s|@F|$f|g; s|@H|$h|g; s|@K|$k|g")
     if [ -n "$setup" ]; then
         eval "set -- $setup"
-        run "$tool" "$@"
+        run $pin "$tool" "$@"
         [ "$RC" -eq 0 ] || { R_RC=$RC; R_OUT="setup failed: $ERR"; R_KIND=setup; return; }
     fi
     eval "set -- $args"
-    run "$tool" "$@"
+    run $pin "$tool" "$@"
     R_RC=$RC
     R_OUT=$OUT
     R_ERR=$ERR
@@ -77,9 +85,9 @@ run_row() {
         *"$h"*|*"$f"*|*"$k"*)
             if [ "$R_RC" -eq 0 ]; then
                 case $args in
-                    *"$h"*) run workload --map "$h" ;;
-                    *"$f"*) run workload --map "$f" ;;
-                    *) run workload --shm "$k" ${id:-0} ;;
+                    *"$h"*) run $pin workload --map "$h" ;;
+                    *"$f"*) run $pin workload --map "$f" ;;
+                    *) run $pin workload --shm "$k" ${id:-0} ;;
                 esac
                 R_OUT="$OUT$ERR"
                 R_KIND=workload
@@ -89,7 +97,7 @@ run_row() {
 }
 
 describe() {
-    if [ "$1" -ne 0 ]; then echo "fails (exit $1)"; return; fi
+    if [ "$1" -ne 0 ]; then echo "fails (exit $1: $(printf '%s' "$4" | head -n 1 | cut -c 1-100))"; return; fi
     case $2 in
         workload) summary "$3" ;;
         show) show_lines "$3" | tr '\n' ';' ;;
@@ -103,17 +111,26 @@ table_row() {
     local case=numactl-table-$name
     if ! have_privnuma "$case"; then return; fi
     run_row numactl "$setup" "$args"
-    local n_rc=$R_RC n_out=$R_OUT n_kind=$R_KIND
+    local n_rc=$R_RC n_out=$R_OUT n_kind=$R_KIND n_err=$R_ERR
     run_row privnuma "$setup" "$args"
     local p_rc=$R_RC p_out=$R_OUT p_kind=$R_KIND p_err=$R_ERR
-    local note="numactl $args: numactl $(describe "$n_rc" "$n_kind" "$n_out") | privnuma $(describe "$p_rc" "$p_kind" "$p_out")"
+    local note="numactl $args: numactl $(describe "$n_rc" "$n_kind" "$n_out" "$n_err") | privnuma $(describe "$p_rc" "$p_kind" "$p_out" "$p_err")"
     local why=""
     case $expect in
         privnuma=*)
             [ "$p_rc" -eq 0 ] || why="privnuma failed: $p_err"
-            [ -n "$why" ] || [ "$(field policy "$p_out")" = "${expect#privnuma=}" ] ||
-                why="privnuma's policy is $(field policy "$p_out"), want ${expect#privnuma=}"
-            ;;
+            if [ -z "$why" ]; then
+                set -- ${expect#privnuma=}
+                [ "$(field policy "$p_out")" = "$1" ] || why="privnuma's policy is $(field policy "$p_out"), want $1"
+                shift
+                local token
+                for token; do
+                    case " $(summary "$p_out") " in
+                        *" $token "*) ;;
+                        *) why="$why; privnuma's pages are not $token" ;;
+                    esac
+                done
+            fi ;;
         *)
             if [ "$n_rc" -eq 0 ] && [ "$p_rc" -ne 0 ]; then
                 why="numactl succeeds, privnuma fails: $p_err"

@@ -9,7 +9,7 @@
 # cases: numactl-table-file-dump-nodes numactl-table-file-misaligned
 # cases: numactl-table-hugetlbfs numactl-table-hugetlbfs-interleave
 # cases: numactl-table-dump-without-shm numactl-table-touch-before-file
-# cases: numactl-table-length-for-process
+# cases: numactl-table-length-for-process numactl-table-file-offset-grows
 # vm-timeout: 150
 . /vm/numactl-table.sh
 numactl_table_hugepages
@@ -19,7 +19,10 @@ file-membind          | same | | --length 4M --file @F -m 2 --touch
 file-interleave       | same | | --length 4M --file @F -i 0-3
 file-preferred        | privnuma=prefer:1 | | --length 2M --file @F -p 1 --touch
 file-local            | same | | --length 2M --file @F -l --touch
-file-offset           | same | --length 1M --file @F -m 2 --touch | --length 1M --offset 1M --file @F -m 3 --touch
+file-offset           | same | --length 3M --file @F -m 2 | --length 2M --offset 1M --file @F -m 3 --touch
+# numactl refuses --touch unless --offset is below --length (a check made for
+# segments); privnuma covers offset to offset+length and grows the file to it
+file-offset-grows     | privnuma=bind:2 N2=50% N3=50% | --length 1M --file @F -m 2 --touch | --length 1M --offset 1M --file @F -m 3 --touch
 file-strict           | same | --length 2M --file @F -m 2 --touch | --length 2M --file @F --strict -m 1
 file-no-length        | same | | --file @F -m 0
 file-dump             | same | --length 2M --file @F -m 2 --touch | --length 2M --file @F --dump
