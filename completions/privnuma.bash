@@ -5,7 +5,7 @@
 # ('privnuma __complete nodes'); after the command's first word, that command's own
 # completion takes over.
 
-_privnuma_commands='show hardware nodes check explain stat audit migrate fence online offline'
+_privnuma_commands='show hardware nodes check explain stat audit migrate fence online offline help'
 _privnuma_modes='preferred bind interleave preferred-many weighted-interleave'
 
 # The options of a context (the launch, or a command) as NAME=KIND words in the array
@@ -14,13 +14,15 @@ _privnuma_modes='preferred bind interleave preferred-many weighted-interleave'
 _privnuma_options()
 {
     case $1 in
-        launch) reply=('--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=nodes' '-N=nodes' '--physcpubind=cpus' '-C=cpus' '--cpubind=nodes' '-c=nodes' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--shm=file' '-S=file' '--file=file' '-f=file' '--shmid=text' '-I=text' '--length=text' '-L=text' '--offset=text' '-o=text' '--shmmode=mode' '-M=mode' '--huge=' '-u=' '--strict=' '-t=' '--touch=' '-T=' '--dump=' '-d=' '--dump-nodes=' '-D=' '--registry=dir' '--show=>show' '-s=>show' '--hardware=>hardware' '-H=>hardware' '--help=>end' '-h=>end' '--version=>end' '-V=>end') ;;
-        show|hardware|nodes|audit) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end') ;;
+        launch) reply=('--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=cpunodes' '-N=cpunodes' '--physcpubind=cpus' '-C=cpus' '--cpubind=cpunodes' '-c=cpunodes' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--shm=file' '-S=file' '--file=file' '-f=file' '--shmid=text' '-I=text' '--length=text' '-L=text' '--offset=text' '-o=text' '--shmmode=mode' '-M=mode' '--huge=' '-u=' '--strict=' '-t=' '--touch=' '-T=' '--dump=' '-d=' '--dump-nodes=' '-D=' '--registry=dir' '--show=>show' '-s=>show' '--hardware=>hardware' '-H=>hardware' '--help=>end' '-h=>end' '--version=>end' '-V=>end') ;;
+        show|hardware|nodes|audit|fence-status) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end') ;;
         check) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end' '--policy=mode' '--balancing=' '-b=' '--allow-unfenced=') ;;
-        explain) reply=('--json=' '--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=nodes' '-N=nodes' '--physcpubind=cpus' '-C=cpus' '--cpubind=nodes' '-c=nodes' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--shm=file' '-S=file' '--file=file' '-f=file' '--shmid=text' '-I=text' '--length=text' '-L=text' '--offset=text' '-o=text' '--shmmode=mode' '-M=mode' '--huge=' '-u=' '--strict=' '-t=' '--touch=' '-T=' '--dump=' '-d=' '--dump-nodes=' '-D=' '--registry=dir' '--help=>end' '-h=>end') ;;
+        explain) reply=('--json=' '--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=cpunodes' '-N=cpunodes' '--physcpubind=cpus' '-C=cpus' '--cpubind=cpunodes' '-c=cpunodes' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--shm=file' '-S=file' '--file=file' '-f=file' '--shmid=text' '-I=text' '--length=text' '-L=text' '--offset=text' '-o=text' '--shmmode=mode' '-M=mode' '--huge=' '-u=' '--strict=' '-t=' '--touch=' '-T=' '--dump=' '-d=' '--dump-nodes=' '-D=' '--registry=dir' '--help=>end' '-h=>end') ;;
         stat) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end' '--pid=pid' '-p=pid' '--meminfo=' '-m=' '--counters=' '-n=' '--compact=' '-c=' '--sort=' '-s=' '--sort-node=node' '--skip-zero=' '-z=' '--interval=text' '--count=text') ;;
         migrate) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end' '--to=nodes' '--from=nodes' '--allow-unfenced=') ;;
-        fence) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n=') ;;
+        fence) reply=() ;;
+        fence-apply) reply=('--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n=') ;;
+        fence-remove) reply=('--help=>end' '-h=>end' '--dry-run=' '-n=') ;;
         online|offline) reply=('--registry=dir' '--help=>end' '-h=>end') ;;
         help) reply=('--help=>end' '-h=>end') ;;
         *) reply=() ;;
@@ -38,6 +40,16 @@ _privnuma_operands()
         fence) REPLY='words:status,apply,remove' ;;
         online|offline) REPLY='text' ;;
         help) REPLY='words:show,hardware,nodes,check,explain,stat,audit,migrate,fence,online,offline' ;;
+        *) REPLY= ;;
+    esac
+}
+
+# The context subcommand word $2 of context $1 opens (fence status: fence-status), in
+# REPLY; empty when it opens none.
+_privnuma_subcommand()
+{
+    case $1:$2 in
+        fence:status|fence:apply|fence:remove) REPLY=$1-$2 ;;
         *) REPLY= ;;
     esac
 }
@@ -125,6 +137,11 @@ _privnuma_scan()
         elif [[ -z $done && $w == -?* ]]; then
             _privnuma_read_option "$w"
         else
+            _privnuma_subcommand "$ctx" "$w"
+            if [[ -n $REPLY ]]; then
+                ctx=$REPLY
+                continue
+            fi
             _privnuma_operands "$ctx"
             if [[ $REPLY == command ]]; then
                 start=$i
@@ -177,7 +194,7 @@ _privnuma_values()
     local -a found=() from=()
     [[ -n $registry ]] && from=(--registry "$registry")
     case $kind in
-        nodes | node | cpus)
+        nodes | node | cpus | cpunodes)
             found=($("$prog" __complete "$kind" "${from[@]}" -- "$value" 2>/dev/null))
             ;;
         mode)

@@ -11,19 +11,23 @@
 function __privnuma_options
     switch $argv[1]
         case launch
-            printf '%s\n' '--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=nodes' '-N=nodes' '--physcpubind=cpus' '-C=cpus' '--cpubind=nodes' '-c=nodes' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--shm=file' '-S=file' '--file=file' '-f=file' '--shmid=text' '-I=text' '--length=text' '-L=text' '--offset=text' '-o=text' '--shmmode=mode' '-M=mode' '--huge=' '-u=' '--strict=' '-t=' '--touch=' '-T=' '--dump=' '-d=' '--dump-nodes=' '-D=' '--registry=dir' '--show=>show' '-s=>show' '--hardware=>hardware' '-H=>hardware' '--help=>end' '-h=>end' '--version=>end' '-V=>end'
-        case show hardware nodes audit
+            printf '%s\n' '--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=cpunodes' '-N=cpunodes' '--physcpubind=cpus' '-C=cpus' '--cpubind=cpunodes' '-c=cpunodes' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--shm=file' '-S=file' '--file=file' '-f=file' '--shmid=text' '-I=text' '--length=text' '-L=text' '--offset=text' '-o=text' '--shmmode=mode' '-M=mode' '--huge=' '-u=' '--strict=' '-t=' '--touch=' '-T=' '--dump=' '-d=' '--dump-nodes=' '-D=' '--registry=dir' '--show=>show' '-s=>show' '--hardware=>hardware' '-H=>hardware' '--help=>end' '-h=>end' '--version=>end' '-V=>end'
+        case show hardware nodes audit fence-status
             printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end'
         case check
             printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--policy=mode' '--balancing=' '-b=' '--allow-unfenced='
         case explain
-            printf '%s\n' '--json=' '--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=nodes' '-N=nodes' '--physcpubind=cpus' '-C=cpus' '--cpubind=nodes' '-c=nodes' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--shm=file' '-S=file' '--file=file' '-f=file' '--shmid=text' '-I=text' '--length=text' '-L=text' '--offset=text' '-o=text' '--shmmode=mode' '-M=mode' '--huge=' '-u=' '--strict=' '-t=' '--touch=' '-T=' '--dump=' '-d=' '--dump-nodes=' '-D=' '--registry=dir' '--help=>end' '-h=>end'
+            printf '%s\n' '--json=' '--membind=nodes' '-m=nodes' '--preferred=node' '-p=node' '--preferred-many=nodes' '-P=nodes' '--interleave=nodes' '-i=nodes' '--weighted-interleave=nodes' '-w=nodes' '--localalloc=' '-l=' '--cpunodebind=cpunodes' '-N=cpunodes' '--physcpubind=cpus' '-C=cpus' '--cpubind=cpunodes' '-c=cpunodes' '--balancing=' '-b=' '--static=' '--relative=' '--all=' '-a=' '--allow-unfenced=' '--quiet=' '-q=' '--shm=file' '-S=file' '--file=file' '-f=file' '--shmid=text' '-I=text' '--length=text' '-L=text' '--offset=text' '-o=text' '--shmmode=mode' '-M=mode' '--huge=' '-u=' '--strict=' '-t=' '--touch=' '-T=' '--dump=' '-d=' '--dump-nodes=' '-D=' '--registry=dir' '--help=>end' '-h=>end'
         case stat
             printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--pid=pid' '-p=pid' '--meminfo=' '-m=' '--counters=' '-n=' '--compact=' '-c=' '--sort=' '-s=' '--sort-node=node' '--skip-zero=' '-z=' '--interval=text' '--count=text'
         case migrate
             printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--to=nodes' '--from=nodes' '--allow-unfenced='
         case fence
-            printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n='
+            printf '%s\n' 
+        case fence-apply
+            printf '%s\n' '--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n='
+        case fence-remove
+            printf '%s\n' '--help=>end' '-h=>end' '--dry-run=' '-n='
         case online offline
             printf '%s\n' '--registry=dir' '--help=>end' '-h=>end'
         case help
@@ -124,6 +128,8 @@ function __privnuma_scan
                     break
                 end
             end
+        else if contains -- $ctx:$w fence:status fence:apply fence:remove
+            set ctx $ctx-$w
         else if test "$(__privnuma_operands $ctx)" = command
             set -g __privnuma_start $i
             set -g __privnuma_ctx command
@@ -156,7 +162,7 @@ function __privnuma_values
     set -l prog (commandline -opc)[1]
     string match -q -- '*/*' $prog; and test -x $prog; or set prog privnuma
     switch $argv[1]
-        case nodes node cpus
+        case nodes node cpus cpunodes
             set -l registry
             test -n "$__privnuma_registry"; and set registry --registry $__privnuma_registry
             $prog __complete $argv[1] $registry -- $value 2>/dev/null
@@ -190,9 +196,9 @@ complete -c privnuma -n '__privnuma_in launch' -s P -l preferred-many -x -a '(__
 complete -c privnuma -n '__privnuma_in launch' -s i -l interleave -x -a '(__privnuma_values nodes)' -d 'interleave pages over NODES (MPOL_INTERLEAVE)'
 complete -c privnuma -n '__privnuma_in launch' -s w -l weighted-interleave -x -a '(__privnuma_values nodes)' -d 'interleave by the kernel\'s node weights (Linux 6.9+)'
 complete -c privnuma -n '__privnuma_in launch' -s l -l localalloc -d 'allocate on the node of the running CPU (MPOL_LOCAL)'
-complete -c privnuma -n '__privnuma_in launch' -s N -l cpunodebind -x -a '(__privnuma_values nodes)' -d 'run only on the CPUs of NODES'
+complete -c privnuma -n '__privnuma_in launch' -s N -l cpunodebind -x -a '(__privnuma_values cpunodes)' -d 'run only on the CPUs of NODES'
 complete -c privnuma -n '__privnuma_in launch' -s C -l physcpubind -x -a '(__privnuma_values cpus)' -d 'run only on CPUS'
-complete -c privnuma -n '__privnuma_in launch' -s c -l cpubind -x -a '(__privnuma_values nodes)' -d 'numactl\'s old spelling of --cpunodebind'
+complete -c privnuma -n '__privnuma_in launch' -s c -l cpubind -x -a '(__privnuma_values cpunodes)' -d 'numactl\'s old spelling of --cpunodebind'
 complete -c privnuma -n '__privnuma_in launch' -s b -l balancing -d 'let NUMA balancing move pages within the policy (MPOL_F_NUMA_BALANCING)'
 complete -c privnuma -n '__privnuma_in launch' -l static -d 'keep the node numbers when the cpuset changes (MPOL_F_STATIC_NODES)'
 complete -c privnuma -n '__privnuma_in launch' -l relative -d 'read node numbers relative to the cpuset (MPOL_F_RELATIVE_NODES)'
@@ -237,9 +243,9 @@ complete -c privnuma -n '__privnuma_in explain' -s P -l preferred-many -x -a '(_
 complete -c privnuma -n '__privnuma_in explain' -s i -l interleave -x -a '(__privnuma_values nodes)' -d 'interleave pages over NODES (MPOL_INTERLEAVE)'
 complete -c privnuma -n '__privnuma_in explain' -s w -l weighted-interleave -x -a '(__privnuma_values nodes)' -d 'interleave by the kernel\'s node weights (Linux 6.9+)'
 complete -c privnuma -n '__privnuma_in explain' -s l -l localalloc -d 'allocate on the node of the running CPU (MPOL_LOCAL)'
-complete -c privnuma -n '__privnuma_in explain' -s N -l cpunodebind -x -a '(__privnuma_values nodes)' -d 'run only on the CPUs of NODES'
+complete -c privnuma -n '__privnuma_in explain' -s N -l cpunodebind -x -a '(__privnuma_values cpunodes)' -d 'run only on the CPUs of NODES'
 complete -c privnuma -n '__privnuma_in explain' -s C -l physcpubind -x -a '(__privnuma_values cpus)' -d 'run only on CPUS'
-complete -c privnuma -n '__privnuma_in explain' -s c -l cpubind -x -a '(__privnuma_values nodes)' -d 'numactl\'s old spelling of --cpunodebind'
+complete -c privnuma -n '__privnuma_in explain' -s c -l cpubind -x -a '(__privnuma_values cpunodes)' -d 'numactl\'s old spelling of --cpunodebind'
 complete -c privnuma -n '__privnuma_in explain' -s b -l balancing -d 'let NUMA balancing move pages within the policy (MPOL_F_NUMA_BALANCING)'
 complete -c privnuma -n '__privnuma_in explain' -l static -d 'keep the node numbers when the cpuset changes (MPOL_F_STATIC_NODES)'
 complete -c privnuma -n '__privnuma_in explain' -l relative -d 'read node numbers relative to the cpuset (MPOL_F_RELATIVE_NODES)'
@@ -280,10 +286,14 @@ complete -c privnuma -n '__privnuma_in migrate' -s h -l help -d 'show this help'
 complete -c privnuma -n '__privnuma_in migrate' -l to -x -a '(__privnuma_values nodes)' -d 'destination nodes'
 complete -c privnuma -n '__privnuma_in migrate' -l from -x -a '(__privnuma_values nodes)' -d 'source nodes (default: where the process has pages)'
 complete -c privnuma -n '__privnuma_in migrate' -l allow-unfenced -d 'use a private node that nothing fences (backend none)'
-complete -c privnuma -n '__privnuma_in fence' -l json -d 'print JSON (schema in privnuma(1))'
-complete -c privnuma -n '__privnuma_in fence' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
-complete -c privnuma -n '__privnuma_in fence' -s h -l help -d 'show this help'
-complete -c privnuma -n '__privnuma_in fence' -s n -l dry-run -d 'say what would change, change nothing'
+complete -c privnuma -n '__privnuma_in fence-status' -l json -d 'print JSON (schema in privnuma(1))'
+complete -c privnuma -n '__privnuma_in fence-status' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
+complete -c privnuma -n '__privnuma_in fence-status' -s h -l help -d 'show this help'
+complete -c privnuma -n '__privnuma_in fence-apply' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
+complete -c privnuma -n '__privnuma_in fence-apply' -s h -l help -d 'show this help'
+complete -c privnuma -n '__privnuma_in fence-apply' -s n -l dry-run -d 'say what would change, change nothing'
+complete -c privnuma -n '__privnuma_in fence-remove' -s h -l help -d 'show this help'
+complete -c privnuma -n '__privnuma_in fence-remove' -s n -l dry-run -d 'say what would change, change nothing'
 complete -c privnuma -n '__privnuma_in online' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
 complete -c privnuma -n '__privnuma_in online' -s h -l help -d 'show this help'
 complete -c privnuma -n '__privnuma_in offline' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
@@ -300,6 +310,7 @@ complete -c privnuma -n '__privnuma_in top' -a migrate -d 'move a running proces
 complete -c privnuma -n '__privnuma_in top' -a fence -d 'the cpuset fence of each private node: status, apply or remove (root)'
 complete -c privnuma -n '__privnuma_in top' -a online -d 'put a dax device\'s memory online as its private node, fenced first (root)'
 complete -c privnuma -n '__privnuma_in top' -a offline -d 'take a dax device\'s memory offline, back to device_dax (root)'
+complete -c privnuma -n '__privnuma_in top' -a help -d 'help on a command'
 complete -c privnuma -n '__privnuma_in check' -a '(__privnuma_values nodes)'
 complete -c privnuma -n '__privnuma_in stat' -a '(__privnuma_values pid)'
 complete -c privnuma -n '__privnuma_in migrate' -a '(__privnuma_values pid)'

@@ -28,12 +28,16 @@ import Testing
   @Test(arguments: Command.all.map(\.name))
   func everyOptionOfACommandIsShownEverywhere(_ name: String) throws {
     let command = try #require(Command.named(name))
-    let context = try #require(CompletionScripts.contexts.first { $0.name == name })
     let help = Help.page(command)
     let manual = Manual.sections
     for sub in command.subcommands.isEmpty ? [command] : command.subcommands {
+      let parent = command.subcommands.isEmpty ? nil : command
+      let contextName = parent.map { CompletionScripts.subcontext($0, sub) } ?? name
+      let context = try #require(CompletionScripts.contexts.first { $0.name == contextName })
+      // Completion offers exactly what the command accepts (launch options aside).
+      let offered = context.options.filter { option in !launchOptions.contains(option) || sub.options.contains(option) }
+      #expect(Set(offered.map(\.long)) == Set(sub.options.map(\.long)), "completion of \(contextName) offers \(offered.map(\.long))")
       for option in sub.options where option.key != .help {
-        let parent = command.subcommands.isEmpty ? nil : command
         #expect(sub.usage(parent: parent).contains("--" + option.long), "usage of \(name) \(sub.name) lacks --\(option.long)")
         #expect(help.contains("--" + option.long), "\(name) --help lacks --\(option.long)")
         #expect(context.options.contains(option), "completion of \(name) lacks --\(option.long)")

@@ -60,6 +60,11 @@ for shell in bash zsh fish; do
     want "$shell" 'privnuma check 0 --policy ' bind preferred preferred-many interleave weighted-interleave '!local'
     want "$shell" 'privnuma fence ' status apply
     want "$shell" 'privnuma fence apply --d' --dry-run
+    # Each subcommand its own options: status has no --dry-run, apply no --json.
+    want "$shell" 'privnuma fence status --' --json --registry '!--dry-run'
+    want "$shell" 'privnuma fence apply --' --dry-run '!--json'
+    want "$shell" 'privnuma he' help
+    want "$shell" 'privnuma help ' show fence '!help'
     want "$shell" 'privnuma migrate 1 --to ' 0 all '!--json'
     want "$shell" 'privnuma -C ' 0 all
     want "$shell" 'privnuma -H --' --json --registry '!--membind'
@@ -83,6 +88,9 @@ for shell in bash zsh fish; do
     want "$shell" 'privnuma -m 0,' 0,1 0,cxl0 '!0,0' '!0,all'
     want "$shell" 'privnuma check c' cxl0 '!0'
     want "$shell" 'privnuma explain --interleave ' all private cxl0
+    # -N takes nodes with CPUs: the memory-only nodes 2 and 3 are not offered.
+    want "$shell" 'privnuma -N ' 0 1 all '!2' '!3' '!cxl0' '!private'
+    want "$shell" 'privnuma -m 2 --cpubind ' 0 1 '!2'
 done
 want bash 'privnuma --membind=c' cxl0
 want zsh 'privnuma --membind=c' cxl0

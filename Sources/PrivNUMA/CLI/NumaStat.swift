@@ -1,5 +1,3 @@
-import Glibc
-
 /// `privnuma stat` with numastat's habits: `-p PID|PATTERN`, `-m` (per-node meminfo),
 /// `-n` (the kernel's allocation counters), `-c`, `-s[NODE]`, `-z`, and `--interval SECONDS
 /// [--count N]`, which prints what changed between samples (a job filling a private node).
@@ -29,7 +27,7 @@ enum NumaStat {
     var pids = request.pids
     var notes: [String] = []
     for pattern in request.patterns {
-      let found = Processes.matching(pattern, proc: machine.roots.proc, excluding: getpid())
+      let found = Processes.matching(pattern, proc: machine.roots.proc)
       if found.isEmpty { notes.append("no process name or command line contains '\(pattern)'") }
       pids += found
     }
@@ -47,9 +45,7 @@ enum NumaStat {
     var previous = Sample.take(request, machine: machine, pids: pids)
     var shown = 0
     while request.count.map({ shown < $0 }) ?? true {
-      var pause = timespec(tv_sec: Int(interval), tv_nsec: Int((interval - interval.rounded(.down)) * 1e9))
-      var remaining = timespec()
-      while nanosleep(&pause, &remaining) != 0 && Errno.current == .interrupted { pause = remaining }
+      Clock.sleep(seconds: interval)
       let next = Sample.take(request, machine: machine, pids: pids)
       shown += 1
       emit(next.minus(previous), request, machine, header: "change in the last \(interval == interval.rounded() ? String(Int(interval)) : String(interval)) s (sample \(shown))")

@@ -120,10 +120,8 @@ public struct Machine: Sendable {
   /// by the commands that diagnose (nodes, check, explain), never on a launch.
   public var registryWarnings: [String] {
     var warnings: [String] = []
-    if case .success(let names) = FileSystem.list(roots.registry) {
-      for name in names where !name.hasPrefix(".") && !Registry.isRegistryFileName(name) {
-        warnings.append("\(roots.registry)/\(name) is not read: only *.conf files are; rename it to end in .conf, or remove it")
-      }
+    for name in RegistryFiles.unread(directory: roots.registry) {
+      warnings.append("\(roots.registry)/\(name) is not read: only *.conf files are; rename it to end in .conf, or remove it")
     }
     for node in privateNodes where !node.kernelPrivate {
       let cpus = topology.cpus(of: node.id)

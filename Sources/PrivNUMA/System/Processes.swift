@@ -97,8 +97,9 @@ enum Processes {
   }
 
   /// PIDs whose name (status `Name:`) or command line (NULs read as spaces) contains
-  /// `pattern`, as numastat -p matches; `excluding` is privnuma itself.
-  static func matching(_ pattern: String, proc: String, excluding: Int32) -> [Int32] {
+  /// `pattern`, as numastat -p matches; `excluding` is privnuma itself, whose command line
+  /// holds the pattern too.
+  static func matching(_ pattern: String, proc: String, excluding: Int32 = getpid()) -> [Int32] {
     guard case .success(let pids) = pids(proc: proc) else { return [] }
     return pids.filter { pid in
       guard pid != excluding else { return false }

@@ -95,4 +95,11 @@ enum RegistryFiles {
   static func isRegistryFileName(_ name: String) -> Bool {
     name.hasSuffix(".conf") && !name.hasPrefix(".")
   }
+
+  /// Names in `directory` that are not read: neither hidden nor `*.conf` (a `README`, a
+  /// `cxl0.conf.bak`), so a declaration saved under the wrong name is not lost unseen.
+  static func unread(directory: String) -> [String] {
+    guard case .success(let names) = FileSystem.list(directory) else { return [] }
+    return names.filter { !$0.hasPrefix(".") && !isRegistryFileName($0) }
+  }
 }

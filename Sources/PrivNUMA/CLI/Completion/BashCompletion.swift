@@ -6,7 +6,7 @@ extension CompletionScripts {
     "# bash completion for privnuma(1)                          -*- shell-script -*-\n"
       + header("bash") + "\n" + #"""
 
-      _privnuma_commands=\#(singleQuoted(commandNames.joined(separator: " ")))
+      _privnuma_commands=\#(singleQuoted(firstWords.map(\.name).joined(separator: " ")))
       _privnuma_modes=\#(singleQuoted(modes.joined(separator: " ")))
 
       \#(shellHelpers)
@@ -18,7 +18,7 @@ extension CompletionScripts {
           local -a found=() from=()
           [[ -n $registry ]] && from=(--registry "$registry")
           case $kind in
-              nodes | node | cpus)
+              nodes | node | cpus | cpunodes)
                   found=($("$prog" __complete "$kind" "${from[@]}" -- "$value" 2>/dev/null))
                   ;;
               mode)

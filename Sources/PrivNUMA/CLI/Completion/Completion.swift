@@ -3,6 +3,7 @@
 ///     privnuma __complete scripts bash|zsh|fish    the script itself (completions/ holds a copy)
 ///     privnuma __complete nodes [--registry DIR] [--] [WORD]
 ///     privnuma __complete node  [--registry DIR] [--] [WORD]
+///     privnuma __complete cpunodes [--registry DIR] [--] [WORD]   nodes with CPUs (-N)
 ///     privnuma __complete cpus [--] [WORD]
 ///
 /// Node words are read when TAB is pressed, not when the script was made, because labels
@@ -13,7 +14,7 @@
 enum Completion {
   static func run(_ args: ArraySlice<String>, _ environment: Environment) -> Result<Int32, Failure> {
     guard let what = args.first else {
-      return .failure(.usage("usage: privnuma __complete scripts SHELL | nodes | node | cpus [--registry DIR] [--] [WORD]"))
+      return .failure(.usage("usage: privnuma __complete scripts SHELL | nodes | node | cpunodes | cpus [--registry DIR] [--] [WORD]"))
     }
     var rest = args.dropFirst()
     switch what {
@@ -23,7 +24,7 @@ enum Completion {
       }
       Diagnostics.output(script)
       return .success(0)
-    case "nodes", "node", "cpus":
+    case "nodes", "node", "cpunodes", "cpus":
       var registry: String?
       if rest.first == "--registry", rest.count >= 2 {
         registry = rest.dropFirst().first
@@ -38,12 +39,13 @@ enum Completion {
       if what == "cpus" {
         candidates = cpuCandidates(word, roots: environment.roots)
       } else {
-        candidates = nodeCandidates(word, machine: machine(environment, registry: registry), single: what == "node")
+        candidates = nodeCandidates(
+          word, machine: machine(environment, registry: registry), single: what == "node", withCPUs: what == "cpunodes")
       }
       Diagnostics.output(candidates.map { $0 + "\n" }.joined())
       return .success(0)
     default:
-      return .failure(.usage("'privnuma __complete \(what)': unknown; use scripts, nodes, node or cpus"))
+      return .failure(.usage("'privnuma __complete \(what)': unknown; use scripts, nodes, node, cpunodes or cpus"))
     }
   }
 
@@ -61,14 +63,16 @@ enum Completion {
   /// up to the last comma) and the entry being typed. The first entry may be a node number,
   /// a label, `all` or `private` (the latter only where there are private nodes); later
   /// entries only numbers and labels not yet in the list, since `all` and `private` stand
-  /// alone. `single` is for options that take one node (`--preferred`).
-  static func nodeCandidates(_ word: String, machine: Machine, single: Bool = false) -> [String] {
-    let numbers = machine.topology.online.map(String.init)
-    let labels = machine.privateNodes.map(\.label)
+  /// alone. `single` is for options that take one node (`--preferred`); `withCPUs` for
+  /// `--cpunodebind`, which takes only nodes with CPUs (and `all`, which skips the others).
+  static func nodeCandidates(_ word: String, machine: Machine, single: Bool = false, withCPUs: Bool = false) -> [String] {
+    let nodes = withCPUs ? machine.topology.online.intersection(machine.topology.withCPUs) : machine.topology.online
+    let numbers = nodes.map(String.init)
+    let labels = machine.privateNodes.filter { !withCPUs || nodes.contains($0.id) }.map(\.label)
     var keywords: [String] = []
     if !single {
       keywords.append("all")
-      if !machine.privateNodes.isEmpty { keywords.append("private") }
+      if !withCPUs && !machine.privateNodes.isEmpty { keywords.append("private") }
     }
     return candidates(word, entries: numbers + labels, keywords: keywords, lists: !single)
   }

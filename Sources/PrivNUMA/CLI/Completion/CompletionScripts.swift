@@ -26,10 +26,13 @@ enum CompletionScripts {
   /// `cpus` are asked of privnuma when TAB is pressed (`privnuma __complete nodes`).
   enum Value: String {
     case nodes, node, cpus, dir, file, mode, pid, text
+    /// Nodes with CPUs, for `-N`/`-c`: a memory-only node there is a usage error.
+    case cpunodes
   }
 
   static func value(of option: OptionSpec) -> Value? {
     guard let name = option.value else { return nil }
+    if option.key == .cpunodebind || option.key == .cpubind { return .cpunodes }
     switch name {
     case "NODES": return .nodes
     case "NODE": return .node
@@ -58,20 +61,28 @@ enum CompletionScripts {
     return option.key == .show || option.key == .hardware ? option.long : "end"
   }
 
-  /// The launch, then every command of the table.
+  /// The launch, then every command of the table; a subcommand is a context of its own
+  /// (`fence-status`), entered by its word, so each is offered only its own options.
   static var contexts: [Context] {
     var list = [Context(name: "launch", options: launchOptions, operands: .command)]
     for command in Command.all {
       var options = command.options
-      for sub in command.subcommands {
-        for option in sub.options where !options.contains(option) { options.append(option) }
-      }
       if command.takesLaunchOptions {
         options.insert(contentsOf: launchOptions.filter { switchTarget($0) == nil }, at: options.count - 1)
       }
       list.append(Context(name: command.name, options: options, operands: command.operands))
+      for sub in command.subcommands {
+        list.append(Context(name: subcontext(command, sub), options: sub.options, operands: sub.operands))
+      }
     }
     return list
+  }
+
+  static func subcontext(_ command: Command, _ sub: Command) -> String { command.name + "-" + sub.name }
+
+  /// `COMMAND:WORD` patterns of the subcommand words, for the scripts' switch into them.
+  static var subcommandPatterns: [String] {
+    Command.all.flatMap { command in command.subcommands.map { command.name + ":" + $0.name } }
   }
 
   /// `NAME=KIND` for each spelling of each option of a context: KIND empty for a flag, a
@@ -96,8 +107,11 @@ enum CompletionScripts {
     }
   }
 
-  /// The commands offered as a first word.
+  /// The commands `help COMMAND` takes: those `--help` lists.
   static var commandNames: [String] { Command.all.filter(\.listed).map(\.name) }
+
+  /// The commands offered as a first word: every one, `help` too.
+  static var firstWords: [Command] { Command.all }
 
   /// Contexts that share a table, grouped so the scripts list each table once.
   static func grouped<T: Equatable>(_ key: (Context) -> T) -> [(names: [String], key: T)] {

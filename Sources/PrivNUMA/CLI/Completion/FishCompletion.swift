@@ -23,7 +23,7 @@ extension CompletionScripts {
         completions += line + "\n"
       }
     }
-    for command in Command.all where command.listed {
+    for command in firstWords {
       completions += "complete -c privnuma -n '__privnuma_in top' -a \(command.name) -d \(fishQuoted(command.summary))\n"
     }
     for context in contexts {
@@ -130,6 +130,8 @@ extension CompletionScripts {
                           break
                       end
                   end
+              else if contains -- $ctx:$w \#(subcommandPatterns.joined(separator: " "))
+                  set ctx $ctx-$w
               else if test "$(__privnuma_operands $ctx)" = command
                   set -g __privnuma_start $i
                   set -g __privnuma_ctx command
@@ -162,7 +164,7 @@ extension CompletionScripts {
           set -l prog (commandline -opc)[1]
           string match -q -- '*/*' $prog; and test -x $prog; or set prog privnuma
           switch $argv[1]
-              case nodes node cpus
+              case nodes node cpus cpunodes
                   set -l registry
                   test -n "$__privnuma_registry"; and set registry --registry $__privnuma_registry
                   $prog __complete $argv[1] $registry -- $value 2>/dev/null

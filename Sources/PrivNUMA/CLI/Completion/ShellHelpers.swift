@@ -37,6 +37,16 @@ extension CompletionScripts {
           esac
       }
 
+      # The context subcommand word $2 of context $1 opens (fence status: fence-status), in
+      # REPLY; empty when it opens none.
+      _privnuma_subcommand()
+      {
+          case $1:$2 in
+              \#(subcommandPatterns.joined(separator: "|"))) REPLY=$1-$2 ;;
+              *) REPLY= ;;
+          esac
+      }
+
       # Finds option $2 (a name, a prefix of one long name, or -X) in context $1; sets
       # _privnuma_name and _privnuma_kind, or returns 1.
       _privnuma_lookup()
@@ -120,6 +130,11 @@ extension CompletionScripts {
               elif [[ -z $done && $w == -?* ]]; then
                   _privnuma_read_option "$w"
               else
+                  _privnuma_subcommand "$ctx" "$w"
+                  if [[ -n $REPLY ]]; then
+                      ctx=$REPLY
+                      continue
+                  fi
                   _privnuma_operands "$ctx"
                   if [[ $REPLY == command ]]; then
                       start=$i

@@ -9,7 +9,7 @@ extension CompletionScripts {
       for line in group.key { describedCases += "            \(singleQuoted(line))\n" }
       describedCases += "        ) ;;\n"
     }
-    let commands = Command.all.filter(\.listed).map { singleQuoted($0.name + ":" + $0.summary) }.joined(separator: "\n    ")
+    let commands = firstWords.map { singleQuoted($0.name + ":" + $0.summary) }.joined(separator: "\n    ")
     return "#compdef privnuma\n# zsh completion for privnuma(1)\n"
       + header("zsh") + "\n" + #"""
 
@@ -32,13 +32,15 @@ extension CompletionScripts {
       # stays as typed (an option glued to its value).
       _privnuma_values()
       {
-          local kind=$1 lead=$2 expl
+          local kind=$1 lead=$2 expl what
           local -a found
           [[ -n $lead ]] && compset -P ${(b)lead}
           case $kind in
-              nodes|node|cpus)
+              nodes|node|cpus|cpunodes)
                   found=(${(f)"$($prog __complete $kind ${registry:+--registry} $registry -- $PREFIX 2>/dev/null)"})
-                  _wanted $kind expl ${kind%s} compadd -a found
+                  what=${kind%s}
+                  [[ $kind == cpunodes ]] && what='node with CPUs'
+                  _wanted $kind expl $what compadd -a found
                   ;;
               mode) _wanted modes expl 'policy mode' compadd -a _privnuma_modes ;;
               pid) _pids ;;
