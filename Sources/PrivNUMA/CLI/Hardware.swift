@@ -27,7 +27,8 @@ public struct HardwareReport {
     let weights = topology.interleaveWeights()
     let memory = MemoryInventory(sysfs: machine.roots.sysfs)
     nodes = order.map { id in
-      let distances = Array(topology.distances(from: id).prefix(order.count))
+      let row = topology.distances(from: id)
+      let distances = row.count > order.count ? Array(row.prefix(order.count)) : row
       return Node(
         id: id, cpus: topology.cpus(of: id), memory: topology.memory(of: id), distances: distances,
         weight: weights?[id], privateNode: machine.privateNode(id),

@@ -88,8 +88,17 @@ public struct Topology: Sendable {
   /// The distance row of a node, indexed like `online` (sysfs lists online nodes in order).
   public func distances(from node: Int) -> [Int] {
     guard let bytes = FileSystem.bytesIfPresent(nodePath(node, "distance")) else { return [] }
-    // Bytes, not Characters: a 1,024-node machine has a million entries to read.
+    // Bytes, not Characters: a 1,024-node machine has a million entries to read. The row is
+    // sized once (a digit that ends a number counts one entry), not grown by doubling.
+    var entries = 0
+    var previous: UInt8 = 0x20
+    for byte in bytes {
+      if !(byte >= 0x30 && byte <= 0x39) && previous >= 0x30 && previous <= 0x39 { entries += 1 }
+      previous = byte
+    }
+    if previous >= 0x30 && previous <= 0x39 { entries += 1 }
     var row: [Int] = []
+    row.reserveCapacity(entries)
     var value = -1
     for byte in bytes {
       if byte >= 0x30 && byte <= 0x39 {
