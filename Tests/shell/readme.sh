@@ -106,6 +106,8 @@ declare -A outcome=(
     # plugstack.conf is told to find it.
     ['make slurm-plugin']='readelf -h "$ROOT/.build/slurm/privnuma_spank.so" | grep -q "DYN (Shared object file)"'
     ['sudo make install-slurm-plugin']='cmp -s "$DESTDIR/usr/local/lib/privnuma/privnuma_spank.so" "$ROOT/.build/slurm/privnuma_spank.so"'
+    # The package of this tree's version, named as apt-get install ./privnuma_*.deb finds it.
+    ['make deb']='deb="$ROOT/privnuma_$(dpkg-parsechangelog -l "$ROOT/debian/changelog" -SVersion)_$(dpkg --print-architecture).deb"; [ "$(dpkg-deb -f "$deb" Package)" = privnuma ]'
     # The installed binary is the release build this tree makes.
     ['sudo make install']='cmp -s "$DESTDIR/usr/local/bin/privnuma" "$ROOT/.build/release/privnuma" && [ -f "$DESTDIR/usr/local/share/man/man1/privnuma.1" ]'
     ['sudo make uninstall']='[ ! -e "$DESTDIR/usr/local/bin/privnuma" ] && [ ! -e "$DESTDIR/usr/local/share/man/man1/privnuma.1" ]'

@@ -76,6 +76,11 @@ vm_systemd_disk() {
     for f in $(vm_scenarios systemd/scenarios); do
         cp "$f" "$root/vm/scenarios/"
     done
+    # The Debian package and its rebuild, for the package scenarios (lib/deb.sh);
+    # the demo runs none.
+    if [ "$mode" = test ] && compgen -G "$root/vm/scenarios/6?-deb*.sh" >/dev/null; then
+        vm_debs "$root/vm"
+    fi
     echo "$mode" > "$root/vm/mode"
     echo 0 > "$root/vm/boots"
     chmod 0755 "$root/vm/runner"
