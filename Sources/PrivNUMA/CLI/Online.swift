@@ -161,6 +161,7 @@ enum Online {
       }
     }
     say("\(name): \(blocks.count) memory block\(blocks.count == 1 ? "" : "s") online in ZONE_MOVABLE as node \(nodeID)")
+    CgroupTree.awaitRootMems(including: nodeID, mount: machine.roots.cgroup)
 
     let onlineMachine: Machine
     switch reload() {

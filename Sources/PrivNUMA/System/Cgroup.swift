@@ -234,6 +234,18 @@ enum CgroupTree {
     }
   }
 
+  /// Waits up to `seconds` until the root cgroup's effective mems include `node`. After
+  /// memory goes online the kernel tells the cpusets from a work queue, a moment later;
+  /// until then no cgroup's effective mems can hold the node. Returns at once where the
+  /// root shows no effective mems.
+  static func awaitRootMems(including node: Int, mount: String, seconds: Double = 5) {
+    var waited = 0.0
+    while let root = mems(mount + "/cpuset.mems.effective"), !root.contains(node), waited < seconds {
+      Clock.sleep(seconds: 0.01)
+      waited += 0.01
+    }
+  }
+
   /// A node list file (`cpuset.mems`, `cpuset.mems.effective`); nil when it is absent.
   static func mems(_ file: String) -> NodeSet? {
     FileSystem.bytesIfPresent(file).flatMap { NodeSet(kernelList: $0[...]) }
