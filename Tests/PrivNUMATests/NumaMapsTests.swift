@@ -37,6 +37,13 @@ struct NumaMapsTests {
     #expect(oldStack.pages(on: 1) == 2)
   }
 
+  @Test func aNodeNamedTwiceOnOneLineIsCountedWithoutATrap() throws {
+    let odd = try one("560059da7000 default heap anon=5 dirty=5 N0=3 N0=2 kernelpagesize_kB=4")
+    let usage = MemoryUsage([odd])
+    #expect(usage.nodes.map(\.node) == [0])
+    #expect(usage.memory(on: 0).anon == 5 * 4096)
+  }
+
   @Test func anAnonymousMappingWithoutAName() throws {
     let mapping = try one("7f56e7cab000 default anon=2 dirty=2 active=0 N0=2 kernelpagesize_kB=4")
     #expect(mapping.kind == .anonymous)

@@ -361,7 +361,8 @@ public struct MemoryUsage: Sendable, Equatable {
     var byNode: [Int: NodeMemory] = [:]
     for mapping in mappings {
       for entry in mapping.nodes where entry.pages > 0 {
-        let anon = mapping.anonPages(on: entry.node)
+        // A node named twice on one line (the kernel never does) must not underflow.
+        let anon = min(mapping.anonPages(on: entry.node), entry.pages)
         var memory = NodeMemory(anon: anon * mapping.pageSize, file: (entry.pages - anon) * mapping.pageSize)
         if mapping.huge { memory.huge = entry.pages * mapping.pageSize }
         byNode[entry.node, default: NodeMemory()] = byNode[entry.node, default: NodeMemory()] + memory
