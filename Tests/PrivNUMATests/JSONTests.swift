@@ -14,13 +14,13 @@ import Testing
   }
 
   @Test func numberMapReadsLikeAnObject() throws {
-    let map = JSON.numberMap(keys: [0, 1, 12], values: [10, 21, 100])
-    let object = JSON.object([("0", .int(10)), ("1", .int(21)), ("12", .int(100))])
+    let map = JSON.numberMap(keys: [0, 1, 12, 13, 1023], values: [10, 21, 100, 7, 65535])
+    let object = JSON.object([("0", .int(10)), ("1", .int(21)), ("12", .int(100)), ("13", .int(7)), ("1023", .int(65535))])
     #expect(map.rendered(indent: 2) == object.rendered(indent: 2))
-    #expect(map.rendered(pretty: false) == #"{"0":10,"1":21,"12":100}"#)
+    #expect(map.rendered(pretty: false) == #"{"0":10,"1":21,"12":100,"13":7,"1023":65535}"#)
     #expect(JSON.numberMap(keys: [], values: []).rendered() == "{}")
     let parsed = try JSONSerialization.jsonObject(with: Data(map.rendered().utf8)) as? [String: Int]
-    #expect(parsed == ["0": 10, "1": 21, "12": 100])
+    #expect(parsed == ["0": 10, "1": 21, "12": 100, "13": 7, "1023": 65535])
   }
 
   @Test func escapesControlsInPieces() {
@@ -31,7 +31,7 @@ import Testing
   /// A document larger than one piece: the pieces put together are the whole document.
   @Test func piecesMakeTheWholeDocument() {
     let ids = Array(0..<300)
-    let rows = JSON.array(ids.map { id in .object([("id", .int(id)), ("distances", .numberMap(keys: ids, values: ids.map { $0 % 40 + 10 }))]) })
+    let rows = JSON.array(ids.map { id in .object([("id", .int(id)), ("distances", .numberMap(keys: ids, values: ids.map { UInt16($0 * 37 % 1000) }))]) })
     var pieces: [[UInt8]] = []
     rows.write { pieces.append(Array($0)) }
     #expect(pieces.count > 2)

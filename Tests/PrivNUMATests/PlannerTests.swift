@@ -645,6 +645,24 @@ extension PlannerTests {
       #expect(text == expected)
     }
 
+    @Test func distanceRowsParseAsTheKernelWritesThem() {
+      #expect(Topology.distanceRow(Array("10 21 255 1000\n".utf8)) == [10, 21, 255, 1000])
+      #expect(Topology.distanceRow(Array("10  21".utf8)) == [10, 21])
+      #expect(Topology.distanceRow([]) == [])
+      // A value past 16 bits ends the row: what follows is shown as absent, never wrapped.
+      #expect(Topology.distanceRow(Array("10 70000 20\n".utf8)) == [10])
+    }
+
+    @Test func hardwareTextPadsWideAndMissingDistances() {
+      var report = HardwareReport(machine: Fixture.machine("four-node-gaps"))
+      report.nodes[3].id = 1000
+      report.nodes[0].distances = [10, 1234]
+      let table = lines(report.distanceTable)
+      #expect(table[1] == "node   0   1   4 1000 ")
+      #expect(table[2] == "  0:  10 1234   -   - ")
+      #expect(table[5] == "1000:  40  40  50  10 ")
+    }
+
     @Test func hardwareTextOfOneNode() {
       let text = lines(HardwareReport(machine: Fixture.machine("one-node")).text)
       #expect(text.prefix(4) == ["available: 1 nodes (0)", "node 0 cpus: 0 1", "node 0 size: 5210 MB", "node 0 free: 3908 MB"])

@@ -7,7 +7,7 @@ public struct HardwareReport {
     public var memory: Topology.Memory?
     /// Distances to the nodes of `online`, in that order (sysfs gives them so); an array, so a
     /// 1,024-node table costs no hashing.
-    public var distances: [Int]
+    public var distances: [UInt16]
     public var weight: Int?
     public var privateNode: PrivateNode?
     /// Zones of its online memory blocks (`Movable` keeps kernel allocations off).
@@ -27,12 +27,17 @@ public struct HardwareReport {
     let weights = topology.interleaveWeights()
     let memory = MemoryInventory(sysfs: machine.roots.sysfs)
     nodes = order.map { id in
-      let row = topology.distances(from: id)
-      let distances = row.count > order.count ? Array(row.prefix(order.count)) : row
+      // Each node's files are opened relative to its directory, and read once each.
+      let directory = topology.directory(of: id)
+      defer { directory?.close() }
+      var distances = directory?.attribute("distance").map(Topology.distanceRow) ?? []
+      if distances.count > order.count { distances.removeLast(distances.count - order.count) }
       return Node(
-        id: id, cpus: topology.cpus(of: id), memory: topology.memory(of: id), distances: distances,
+        id: id, cpus: directory?.attribute("cpulist").flatMap { CPUSet(kernelList: $0[...]) } ?? CPUSet(),
+        memory: directory?.attribute("meminfo").flatMap(Topology.memory(meminfo:)), distances: distances,
         weight: weights?[id], privateNode: machine.privateNode(id),
-        zones: MemoryInventory.zones(of: MemoryBlocks.read(sysfs: machine.roots.sysfs, node: id)),
+        zones: MemoryInventory.zones(
+          of: MemoryBlocks.read(sysfs: machine.roots.sysfs, node: id, names: directory?.names() ?? [])),
         tier: memory.tiers.tier(of: id))
     }
     online = topology.online
@@ -51,18 +56,7 @@ public struct HardwareReport {
         out += "node \(node.id) private: \(Listing.privateSummary(node))\n"
       }
     }
-    if nodes.contains(where: { !$0.distances.isEmpty }) {
-      out += "node distances:\nnode "
-      for node in nodes { out += Format.pad(String(node.id), 3) + " " }
-      out += "\n"
-      for row in nodes {
-        out += Format.pad(String(row.id), 3) + ": "
-        for index in nodes.indices {
-          out += Format.pad(index < row.distances.count ? String(row.distances[index]) : "-", 3) + " "
-        }
-        out += "\n"
-      }
-    }
+    if nodes.contains(where: { !$0.distances.isEmpty }) { out += distanceTable }
     if nodes.contains(where: { $0.weight != nil }) {
       out += "weighted interleave weights:" + nodes.compactMap { node in node.weight.map { " \(node.id):\($0)" } }.joined() + "\n"
     }
@@ -73,6 +67,37 @@ public struct HardwareReport {
       }
     }
     return out
+  }
+
+  /// numactl's distance table, each number right-aligned in three columns: written as bytes,
+  /// since at 1,024 nodes it is a million numbers.
+  var distanceTable: String {
+    var table: [UInt8] = []
+    table.reserveCapacity((nodes.count + 2) * (nodes.count * 4 + 8))
+    func cell(_ value: Int?) {
+      guard let value else { return table.append(contentsOf: "  - ".utf8) }
+      let digits = value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : String(value).utf8.count
+      for _ in digits..<max(digits, 3) { table.append(UInt8(ascii: " ")) }
+      if digits <= 3 {
+        if value >= 100 { table.append(UInt8(ascii: "0") &+ UInt8(value / 100)) }
+        if value >= 10 { table.append(UInt8(ascii: "0") &+ UInt8(value / 10 % 10)) }
+        table.append(UInt8(ascii: "0") &+ UInt8(value % 10))
+      } else {
+        table.append(contentsOf: String(value).utf8)
+      }
+      table.append(UInt8(ascii: " "))
+    }
+    table.append(contentsOf: "node distances:\nnode ".utf8)
+    for node in nodes { cell(node.id) }
+    table.append(UInt8(ascii: "\n"))
+    for row in nodes {
+      cell(row.id)
+      table[table.count - 1] = UInt8(ascii: ":")
+      table.append(UInt8(ascii: " "))
+      for index in nodes.indices { cell(index < row.distances.count ? Int(row.distances[index]) : nil) }
+      table.append(UInt8(ascii: "\n"))
+    }
+    return String(decoding: table, as: UTF8.self)
   }
 
   /// After numactl's layout: zones and tier of each node, the dax devices, nodes that are

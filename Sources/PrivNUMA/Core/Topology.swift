@@ -47,6 +47,11 @@ public struct Topology: Sendable {
     roots.nodeDirectory + "/node\(node)/" + file
   }
 
+  /// A node's sysfs directory held open, for commands that read several of its files.
+  func directory(of node: Int) -> Directory? {
+    Directory.open(roots.nodeDirectory + "/node\(node)")
+  }
+
   /// The CPUs of a node; empty for memory-only nodes.
   public func cpus(of node: Int) -> CPUSet {
     FileSystem.bytesIfPresent(nodePath(node, "cpulist")).flatMap { CPUSet(kernelList: $0[...]) } ?? CPUSet()
@@ -59,9 +64,13 @@ public struct Topology: Sendable {
   }
 
   public func memory(of node: Int) -> Memory? {
-    guard let bytes = FileSystem.bytesIfPresent(nodePath(node, "meminfo")) else { return nil }
-    // "Node 0 MemTotal:        5335252 kB", scanned as bytes: this file is read on launches
-    // that name a node with a MinFree= reserve, and Character-level splitting is slow.
+    FileSystem.bytesIfPresent(nodePath(node, "meminfo")).flatMap(Topology.memory(meminfo:))
+  }
+
+  /// A node's `meminfo`: "Node 0 MemTotal:        5335252 kB", scanned as bytes: this file
+  /// is read on launches that name a node with a MinFree= reserve, and Character-level
+  /// splitting is slow.
+  static func memory(meminfo bytes: [UInt8]) -> Memory? {
     func kibibytes(after key: StaticString) -> UInt64? {
       let length = key.utf8CodeUnitCount
       var index = 0
@@ -86,41 +95,51 @@ public struct Topology: Sendable {
   }
 
   /// The distance row of a node, indexed like `online` (sysfs lists online nodes in order).
-  public func distances(from node: Int) -> [Int] {
-    guard let bytes = FileSystem.bytesIfPresent(nodePath(node, "distance")) else { return [] }
-    // Bytes, not Characters: a 1,024-node machine has a million entries to read. The row is
-    // sized once (a digit that ends a number counts one entry), not grown by doubling.
-    var entries = 0
-    var previous: UInt8 = 0x20
-    for byte in bytes {
-      if !(byte >= 0x30 && byte <= 0x39) && previous >= 0x30 && previous <= 0x39 { entries += 1 }
-      previous = byte
-    }
-    if previous >= 0x30 && previous <= 0x39 { entries += 1 }
-    var row: [Int] = []
-    row.reserveCapacity(entries)
-    var value = -1
-    for byte in bytes {
-      if byte >= 0x30 && byte <= 0x39 {
-        value = (value < 0 ? 0 : value * 10) + Int(byte - 0x30)
-      } else if value >= 0 {
-        row.append(value)
-        value = -1
+  public func distances(from node: Int) -> [UInt16] {
+    FileSystem.bytesIfPresent(nodePath(node, "distance")).map(Topology.distanceRow) ?? []
+  }
+
+  /// A `distance` file, "10 21 21\n", as numbers. UInt16, not Int: the kernel keeps SLIT
+  /// distances in a byte on x86, arm64 and riscv (powerpc doubles 10 per level), and a
+  /// 1,024-node table is then 2 MB to fault in rather than 8. A value past 65,535 ends the
+  /// row, as a row cut short by the kernel would.
+  static func distanceRow(_ bytes: [UInt8]) -> [UInt16] {
+    bytes.withUnsafeBufferPointer { bytes in
+      // One pass into scratch room for the most entries the bytes can hold ("1 1 1"), then
+      // the row is made at its size: a million entries at 1,024 nodes.
+      withUnsafeTemporaryAllocation(of: UInt16.self, capacity: bytes.count / 2 + 1) { scratch in
+        var count = 0
+        var value: UInt32 = 0
+        var inNumber = false
+        for byte in bytes {
+          let digit = byte &- 0x30
+          if digit < 10 {
+            value = inNumber ? value &* 10 &+ UInt32(digit) : UInt32(digit)
+            inNumber = true
+            if value > UInt32(UInt16.max) { break }
+          } else if inNumber {
+            scratch[count] = UInt16(value)
+            count += 1
+            inNumber = false
+          }
+        }
+        if inNumber && value <= UInt32(UInt16.max) {
+          scratch[count] = UInt16(value)
+          count += 1
+        }
+        return Array(scratch[0..<count])
       }
     }
-    if value >= 0 { row.append(value) }
-    return row
   }
 
   /// Weighted-interleave weights per node, when the kernel has them (Linux 6.9+).
   public func interleaveWeights() -> [Int: Int]? {
-    let dir = roots.sysfs + "/kernel/mm/mempolicy/weighted_interleave"
-    guard case .success(let names) = FileSystem.list(dir) else { return nil }
+    guard let directory = Directory.open(roots.sysfs + "/kernel/mm/mempolicy/weighted_interleave") else { return nil }
+    defer { directory.close() }
     var weights: [Int: Int] = [:]
-    for name in names where name.hasPrefix("node") {
-      guard let node = Int(name.dropFirst(4)),
-        let text = FileSystem.readIfPresent(dir + "/" + name),
-        let weight = Int(text.trimmingWhitespace())
+    for name in directory.names() where name.hasPrefix("node") {
+      guard let node = Int(name.dropFirst(4)), let bytes = directory.attribute(name),
+        let weight = Int(String(decoding: bytes, as: UTF8.self).trimmingWhitespace())
       else { continue }
       weights[node] = weight
     }

@@ -38,6 +38,11 @@ public enum MemoryBlocks {
   public static func read(sysfs: String, node: Int) -> [MemoryBlock] {
     let nodeDirectory = sysfs + "/devices/system/node/node\(node)"
     guard case .success(let names) = FileSystem.list(nodeDirectory) else { return [] }
+    return read(sysfs: sysfs, node: node, names: names)
+  }
+
+  /// The same, from the names already listed in the node's directory.
+  static func read(sysfs: String, node: Int, names: [String]) -> [MemoryBlock] {
     let indexes = names.compactMap { name -> Int? in
       name.hasPrefix("memory") ? Int(name.dropFirst(6)) : nil
     }

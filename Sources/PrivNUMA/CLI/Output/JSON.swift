@@ -12,8 +12,9 @@ public enum JSON: Equatable, Sendable {
   /// Keys keep their order so output is stable and reads like the documentation.
   case object([(String, JSON)])
   /// An object from numbers to numbers, `{"0": 10, "1": 21}`, as two arrays of equal length:
-  /// a distance table of 1,024 nodes is a million members, too many to key one by one.
-  case numberMap(keys: [Int], values: [Int])
+  /// a distance table of 1,024 nodes is a million members, too many to key one by one. The
+  /// values are distances, which fit 16 bits (`Topology.distanceRow`).
+  case numberMap(keys: [Int], values: [UInt16])
 
   public static func == (lhs: JSON, rhs: JSON) -> Bool { lhs.rendered() == rhs.rendered() }
 
@@ -218,8 +219,9 @@ final class JSONOutput {
 
   /// The members of a number map, `"12": 30,` each with its indentation and newline. The
   /// keys of one map are mostly the keys of the last (each row of a distance table has the
-  /// same): their text, `      "12": `, is made once and copied for every row.
-  func appendNumberMembers(keys: [Int], values: [Int], indent: Int, pretty: Bool) {
+  /// same): their text, `      "12": `, is made once and copied for every row, and each
+  /// member is written with one check for room.
+  func appendNumberMembers(keys: [Int], values: [UInt16], indent: Int, pretty: Bool) {
     if keys != memberKeys || indent != memberIndent || pretty != memberPretty {
       memberKeys = keys
       memberIndent = indent
@@ -233,24 +235,58 @@ final class JSONOutput {
         memberEnds.append(memberText.count)
       }
     }
+    let last = keys.count - 1
+    let buffer = self.buffer
+    let capacity = JSONOutput.capacity
+    // The write position is kept here and handed back to `count` only around a drain.
+    var position = count
     memberText.withUnsafeBufferPointer { text in
-      var start = 0
-      for index in keys.indices {
-        let end = memberEnds[index]
-        append(UnsafeBufferPointer(rebasing: text[start..<end]))
-        start = end
-        reserve(22)
-        count = JSONOutput.decimal(values[index], into: buffer, at: count)
-        if index < keys.count - 1 {
-          buffer[count] = UInt8(ascii: ",")
-          count += 1
-        }
-        if pretty {
-          buffer[count] = UInt8(ascii: "\n")
-          count += 1
+      memberEnds.withUnsafeBufferPointer { ends in
+        values.withUnsafeBufferPointer { values in
+          var start = 0
+          for index in 0...last {
+            let end = ends[index]
+            let length = end - start
+            // The key's text, at most 5 digits, a comma and a newline.
+            if position + length + 7 > capacity {
+              count = position
+              append(UnsafeBufferPointer(rebasing: text[start..<end]))
+              reserve(7)
+              position = count
+            } else {
+              (buffer + position).update(from: text.baseAddress! + start, count: length)
+              position += length
+            }
+            start = end
+            position = JSONOutput.decimal(values[index], into: buffer, at: position)
+            if index < last {
+              buffer[position] = UInt8(ascii: ",")
+              position += 1
+            }
+            if pretty {
+              buffer[position] = UInt8(ascii: "\n")
+              position += 1
+            }
+          }
         }
       }
     }
+    count = position
+  }
+
+  /// The digits of a 16-bit value at `start` (distances are mostly two digits); returns
+  /// where they end.
+  @inline(__always) private static func decimal(_ value: UInt16, into buffer: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+    if value < 10 {
+      buffer[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value)
+      return start + 1
+    }
+    if value < 100 {
+      buffer[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)
+      buffer[start + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+      return start + 2
+    }
+    return decimal(Int(value), into: buffer, at: start)
   }
 
   /// Writes the digits of `value` (at most 20 bytes with the sign) at `start`; returns
