@@ -65,9 +65,12 @@ struct AuditReport {
     if nodes.isEmpty { return .success(report) }
     let proc = machine.roots.proc
     let pids: [Int32]
-    switch Processes.pids(proc: proc) {
+    let reader: NumaMapsReader
+    switch Processes.pids(proc: proc).flatMap({ list in NumaMapsReader.open(proc: proc).map { (list, $0) } }) {
     case .failure(let error): return .failure(.system("cannot list processes in \(proc): \(error)"))
-    case .success(let list): pids = list
+    case .success(let (list, opened)):
+      pids = list
+      reader = opened
     }
     let privateSet = machine.privateSet
     // Dense index by node id for the inner loop; private node ids are small.
@@ -79,8 +82,8 @@ struct AuditReport {
     var users: [UInt32: String] = [:]
 
     for pid in pids {
-      let bytes: [UInt8]
-      switch Processes.numaMapsBytes(proc: proc, pid: pid) {
+      let bytes: UnsafeBufferPointer<UInt8>
+      switch reader.read(pid: pid) {
       case .failure(let error):
         if !Processes.vanished(error) { report.unreadable.append(pid) }
         continue
@@ -88,7 +91,7 @@ struct AuditReport {
       }
       report.scanned += 1
       // Most processes have no page on a private node: a scan without allocation tells.
-      if !bytes.withUnsafeBufferPointer({ NumaMaps.hasPages($0, onAnyOf: wanted) }) { continue }
+      if !NumaMaps.hasPages(bytes, onAnyOf: wanted) { continue }
       var holdings = [Holding](repeating: Holding(), count: nodes.count)
       var holds = false
       for mapping in NumaMaps.parse(bytes) {

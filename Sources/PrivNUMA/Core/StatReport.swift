@@ -47,9 +47,12 @@ struct StatReport {
   static func scan(machine: Machine) -> Result<StatReport, Failure> {
     let proc = machine.roots.proc
     let pids: [Int32]
-    switch Processes.pids(proc: proc) {
+    let reader: NumaMapsReader
+    switch Processes.pids(proc: proc).flatMap({ list in NumaMapsReader.open(proc: proc).map { (list, $0) } }) {
     case .failure(let error): return .failure(.system("cannot list \(proc): \(error)"))
-    case .success(let list): pids = list
+    case .success(let (list, opened)):
+      pids = list
+      reader = opened
     }
     var report = StatReport(machine: machine, pids: [])
     var summary = Summary()
@@ -58,15 +61,15 @@ struct StatReport {
     var wanted = [Bool](repeating: false, count: (privateSet.last ?? -1) + 1)
     for id in privateSet { wanted[id] = true }
     for pid in pids {
-      let bytes: [UInt8]
-      switch Processes.numaMapsBytes(proc: proc, pid: pid) {
+      let bytes: UnsafeBufferPointer<UInt8>
+      switch reader.read(pid: pid) {
       case .failure(let error):
         if !Processes.vanished(error) { summary.unreadable += 1 }
         continue
       case .success(let read): bytes = read
       }
       summary.scanned += 1
-      if !bytes.withUnsafeBufferPointer({ NumaMaps.hasPages($0, onAnyOf: wanted) }) { continue }
+      if !NumaMaps.hasPages(bytes, onAnyOf: wanted) { continue }
       let usage = MemoryUsage(NumaMaps.parse(bytes))
       let onPrivate = usage.nodes.filter { privateSet.contains($0.node) && $0.memory.total > 0 }
       if onPrivate.isEmpty { continue }

@@ -69,12 +69,12 @@ public struct MappingPolicy: Sendable, Equatable, CustomStringConvertible {
   }
 
   static func mode(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> PolicyMode? {
-    let spellings: [(String, PolicyMode)] = [
+    let spellings: [(StaticString, PolicyMode)] = [
       ("default", .default), ("bind", .bind), ("prefer", .preferred), ("preferred", .preferred),
       ("interleave", .interleave), ("local", .local), ("prefer (many)", .preferredMany),
       ("weighted interleave", .weightedInterleave),
     ]
-    for (word, mode) in spellings where end - start == word.utf8.count && NumaMaps.matches(bytes, start, end, word) {
+    for (word, mode) in spellings where NumaMaps.matches(bytes, start, end, word) {
       return mode
     }
     return nil
@@ -168,11 +168,15 @@ public enum NumaMaps {
   /// with pages > 0. One pass, no allocation: `audit` uses it to skip, unparsed, the many
   /// processes with no page on a private node.
   public static func hasPages(_ bytes: UnsafeBufferPointer<UInt8>, onAnyOf wanted: [Bool]) -> Bool {
+    guard let base = bytes.baseAddress else { return false }
     let count = bytes.count
     var index = 1
     while index < count {
-      // A field starts after a space: " N<digits>=<digits>".
-      if bytes[index] == 0x4E, bytes[index - 1] == 0x20 {
+      // A field starts after a space: " N<digits>=<digits>". memchr finds each N, skipping
+      // addresses, policies and file names many bytes at a time.
+      guard let found = memchr(base + index, 0x4E, count - index) else { return false }
+      index = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+      if bytes[index - 1] == 0x20 {
         var cursor = index + 1
         var node = 0
         var digits = 0
@@ -265,7 +269,7 @@ public enum NumaMaps {
   }
 
   /// Words that start the fields after the policy.
-  static let fieldPrefixes = [
+  static let fieldPrefixes: [StaticString] = [
     "file=", "anon=", "dirty=", "active=", "mapped=", "mapmax=", "swapcache=", "writeback=",
     "kernelpagesize_kB=",
   ]
@@ -309,16 +313,16 @@ public enum NumaMaps {
     return value
   }
 
-  static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ word: String) -> Bool {
-    end - start == word.utf8.count && matchesPrefix(bytes, start, end, word)
+  /// StaticString words: their bytes are compared in place, without String's UTF-8 view.
+  static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ word: StaticString) -> Bool {
+    end - start == word.utf8CodeUnitCount && matchesPrefix(bytes, start, end, word)
   }
 
-  static func matchesPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ word: String) -> Bool {
-    var index = start
-    for byte in word.utf8 {
-      guard index < end, bytes[index] == byte else { return false }
-      index += 1
-    }
+  static func matchesPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ word: StaticString) -> Bool {
+    let length = word.utf8CodeUnitCount
+    guard end - start >= length else { return false }
+    let text = word.utf8Start
+    for offset in 0..<length where bytes[start + offset] != text[offset] { return false }
     return true
   }
 }
