@@ -160,4 +160,22 @@ extension SlurmTests {
     #expect(leaks.map(\.cgroup) == [stepCgroup + "/user/task_0"])
     #expect(leaks.first?.node == 4)
   }
+
+  @Test func slurmstepdsOwnCgroupIsNamedApartAndNotCountedAsALeak() throws {
+    let (root, machine) = try slurmTree()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let daemon = root + "/system.slice/vm_slurmstepd.scope/system"
+    try FileManager.default.createDirectory(atPath: daemon, withIntermediateDirectories: true)
+    try "0-1,4\n".write(toFile: root + "/system.slice/vm_slurmstepd.scope/cpuset.mems.effective", atomically: true, encoding: .utf8)
+    try "4200\n".write(toFile: daemon + "/cgroup.procs", atomically: true, encoding: .utf8)
+    let check = FenceCheck.check(machine: machine, roots: machine.roots)
+    #expect(check.slurmDaemons.map(\.cgroup) == ["/system.slice/vm_slurmstepd.scope/system"])
+    #expect(check.slurmDaemons.first?.pids == [4200])
+    #expect(!check.leaks.contains { $0.cgroup.hasSuffix("/system") })
+    // Only that one cgroup: a service or a task elsewhere in the scope's slice is judged as any.
+    #expect(SlurmStep.isDaemonCgroup("/system.slice/slurmstepd.scope/system"))
+    #expect(!SlurmStep.isDaemonCgroup("/system.slice/cron.service/system"))
+    #expect(!SlurmStep.isDaemonCgroup("/system.slice/vm_slurmstepd.scope/job_1/system"))
+    #expect(!SlurmStep.isDaemonCgroup("/system.slice/vm_slurmstepd.scope"))
+  }
 }

@@ -51,6 +51,50 @@ import Testing
     #expect(files.allSatisfy { $0.contents.contains("AllowedMemoryNodes=0-1,4") || $0.contents.contains("AllowedMemoryNodes=0-2,4") })
   }
 
+  @Test func onASlurmNodeSystemSliceAndTheStepdScopeStayOpenAndUnitsAreFencedByType() {
+    let files = SystemdFence.dropIns(
+      open: NodeSet([0, 1]), optIns: [(2, "privnuma.slice/privnuma-cxl0.slice")], registry: "r",
+      slurm: SystemdFence.SlurmLayout(scopes: ["slurmstepd.scope", "vm_slurmstepd.scope"]))
+    func setting(_ path: String) -> String? {
+      files.first { $0.path == path }?.contents.split(separator: "\n").first { $0.hasPrefix("AllowedMemoryNodes=") }.map(String.init)
+    }
+    #expect(setting("slice.d/90-privnuma-fence.conf") == "AllowedMemoryNodes=0-1")
+    for type in ["service", "socket", "scope"] {
+      #expect(setting("\(type).d/90-privnuma-fence.conf") == "AllowedMemoryNodes=0-1", "\(type)")
+    }
+    #expect(files.first { $0.directory == "socket.d" }?.contents.contains("[Socket]") == true)
+    #expect(setting("system.slice.d/91-privnuma-slurm.conf") == "AllowedMemoryNodes=0-2")
+    #expect(setting("vm_slurmstepd.scope.d/91-privnuma-slurm.conf") == "AllowedMemoryNodes=0-2")
+    #expect(setting("slurmstepd.scope.d/91-privnuma-slurm.conf") == "AllowedMemoryNodes=0-2")
+    // privnuma's login scopes (privnuma-PID.scope) and services named after their opt-in
+    // slice inherit it.
+    #expect(setting("privnuma-.scope.d/91-privnuma-slurm.conf") == "AllowedMemoryNodes=")
+    #expect(setting("privnuma-cxl0-.service.d/91-privnuma-slurm.conf") == "AllowedMemoryNodes=")
+    // Not every privnuma-*.service: a system service so named stays fenced.
+    #expect(setting("privnuma-.service.d/91-privnuma-slurm.conf") == nil)
+    #expect(setting("privnuma-cxl0.slice.d/91-privnuma-opt-in.conf") == "AllowedMemoryNodes=0-2")
+    // The Slurm files must win over the type-wide fence too.
+    #expect(SystemdFence.fenceFile < SystemdFence.slurmFile)
+    // Without Slurm, nothing of it.
+    let plain = SystemdFence.dropIns(open: NodeSet([0, 1]), optIns: [(2, "privnuma.slice/privnuma-cxl0.slice")], registry: "r")
+    #expect(!plain.contains { $0.file == SystemdFence.slurmFile || $0.directory == "service.d" })
+  }
+
+  @Test func theStepdScopeIsNamedAsSlurmdNamesIt() {
+    #expect(
+      SystemdFence.SlurmLayout.scopes(hostname: "node7.cluster.example", existing: ["slurmd.service", "cn7_slurmstepd.scope"]).scopes
+        == ["cn7_slurmstepd.scope", "node7_slurmstepd.scope", "slurmstepd.scope"])
+    #expect(SystemdFence.SlurmLayout.scopes(hostname: "", existing: []).scopes == ["slurmstepd.scope"])
+  }
+
+  @Test func plugstackLoadsThePluginOnlyOnAPluginLine() {
+    #expect(SystemdFence.SlurmLayout.loadsPlugin("required /usr/local/lib/privnuma/privnuma_spank.so\n"))
+    #expect(SystemdFence.SlurmLayout.loadsPlugin("# site plugins\noptional\tprivnuma_spank.so privnuma=/opt/bin/privnuma\n"))
+    #expect(!SystemdFence.SlurmLayout.loadsPlugin("# required /usr/local/lib/privnuma/privnuma_spank.so\n"))
+    #expect(!SystemdFence.SlurmLayout.loadsPlugin("required /usr/lib/other_spank.so privnuma_spank.so\n"))
+    #expect(!SystemdFence.SlurmLayout.loadsPlugin("include /etc/slurm/plugstack.conf.d/*.conf\n"))
+  }
+
   static let optIn = "/privnuma.slice/privnuma-cxl0.slice"
 
   func decide(own: String?, mems: NodeSet, systemd: Bool) -> Placement {
@@ -99,12 +143,14 @@ import Testing
 /// over a fixture unit directory.
 final class RecordingSystemd: Systemd, @unchecked Sendable {
   let unitDirectory: String
+  let slurmDirectory: String
   let isBooted: Bool
   let ownsTree: Bool
   var calls: [String] = []
 
-  init(owns: Bool, unitDirectory: String = "/nonexistent/systemd/system") {
+  init(owns: Bool, unitDirectory: String = "/nonexistent/systemd/system", slurmDirectory: String = "/nonexistent/slurm") {
     self.unitDirectory = unitDirectory
+    self.slurmDirectory = slurmDirectory
     self.isBooted = owns
     self.ownsTree = owns
   }
@@ -178,6 +224,45 @@ final class RecordingSystemd: Systemd, @unchecked Sendable {
       #expect(Fence.dropInStates(wanted: wanted, units: directory).allSatisfy { $0.state == "ok" })
       // No temporary file is left next to them.
       #expect(FileSystem.list(directory + "/slice.d").map { $0 == ["90-privnuma-fence.conf"] } == .success(true))
+    }
+  }
+
+  @Test func onASlurmNodeWithThePluginApplyOpensTheStepdScopeAndRemoveTakesItAll() throws {
+    try scratch { directory in
+      let units = directory + "/units"
+      _ = system("mkdir -p '\(units)'")
+      try write("include /etc/slurm/plugstack.conf.d/*.conf\n", directory + "/slurm/plugstack.conf")
+      let systemd = RecordingSystemd(owns: true, unitDirectory: units, slurmDirectory: directory + "/slurm")
+      let machine = FenceTests.machine("cgroup-unfenced", declared: Self.registry)
+      #expect(Fence.slurmLayout(systemd: systemd, roots: machine.roots) == nil, "a plugstack.conf without the plugin opened Slurm")
+      #expect(Fence.slurmLine(nil, systemd: systemd) == nil, "no slurm.conf, yet a Slurm line")
+      try write("ClusterName=c\n", directory + "/slurm/slurm.conf")
+      #expect(Fence.slurmLine(nil, systemd: systemd)?.contains("does not load privnuma_spank.so") == true)
+      try write("required /usr/local/lib/privnuma/privnuma_spank.so\n", directory + "/slurm/plugstack.conf.d/privnuma.conf")
+      let layout = try #require(Fence.slurmLayout(systemd: systemd, roots: machine.roots))
+      #expect(layout.scopes.contains("slurmstepd.scope"))
+      #expect(Fence.slurmLine(layout, systemd: systemd)?.contains("system.slice and slurmstepd.scope keep the private nodes") == true)
+
+      _ = Fence.systemdApplying(machine, dryRun: false, systemd: systemd)
+      let installed = Fence.installedDropIns(units: units).map { String($0.path.dropFirst(units.count + 1)) }
+      for path in [
+        "system.slice.d/91-privnuma-slurm.conf", "slurmstepd.scope.d/91-privnuma-slurm.conf",
+        "service.d/90-privnuma-fence.conf", "scope.d/90-privnuma-fence.conf", "socket.d/90-privnuma-fence.conf",
+        "privnuma-.scope.d/91-privnuma-slurm.conf", "slice.d/90-privnuma-fence.conf",
+      ] {
+        #expect(installed.contains(path), "\(path)")
+      }
+      let wanted = try Fence.wantedDropIns(machine, slurm: layout).get()
+      #expect(Fence.dropInStates(wanted: wanted, units: units).allSatisfy { $0.state == "ok" })
+      // Slurm's files are no opt-in slices: remove never stops system.slice.
+      #expect(Fence.optInSlices(installed).allSatisfy { $0.hasPrefix("privnuma") })
+
+      let environment = Environment(
+        roots: Roots(sysfs: "/nonexistent", proc: "/nonexistent", cgroup: directory + "/cgroup", registry: "/nonexistent"),
+        privilege: Privilege(elevated: false), identity: MigrateTests.root, names: Fixture.names, kernel: SystemKernel(),
+        systemd: systemd)
+      #expect(Command.fence.invoke(["remove"], environment) == .success(0))
+      #expect(Fence.installedDropIns(units: units).isEmpty)
     }
   }
 

@@ -36,7 +36,7 @@ extension Command {
       Command(
         name: "apply", summary: "create the opt-in cgroups and narrow the others (root)",
         synopsis: "[--dry-run]",
-        about: "(root) Creates each opt-in cgroup under the cgroup v2 mount with cpuset.mems = open nodes + the node, narrows every other cgroup's cpuset.mems so that only the opt-in cgroups reach private nodes, and moves processes out of the root cgroup into \(Fence.generalCgroup). Idempotent; prints each change. --dry-run prints what it would change and changes nothing (any user may run it). Where systemd is PID 1 the fence is systemd configuration instead: drop-ins under /etc/systemd/system (slice.d/, init.scope.d/, mount.d/ and swap.d/ keep every slice and unit outside one on the open nodes; each opt-in slice, named by Cgroup= as privnuma.slice/privnuma-LABEL.slice, adds its node), then daemon-reload; nothing is moved, and systemd applies it to every slice, now, after reloads and after reboots. --dry-run shows the files.",
+        about: "(root) Creates each opt-in cgroup under the cgroup v2 mount with cpuset.mems = open nodes + the node, narrows every other cgroup's cpuset.mems so that only the opt-in cgroups reach private nodes, and moves processes out of the root cgroup into \(Fence.generalCgroup). Idempotent; prints each change. --dry-run prints what it would change and changes nothing (any user may run it). Where systemd is PID 1 the fence is systemd configuration instead: drop-ins under /etc/systemd/system (slice.d/, init.scope.d/, mount.d/ and swap.d/ keep every slice and unit outside one on the open nodes; each opt-in slice, named by Cgroup= as privnuma.slice/privnuma-LABEL.slice, adds its node), then daemon-reload; nothing is moved, and systemd applies it to every slice, now, after reloads and after reboots. On a Slurm node whose /etc/slurm/plugstack.conf loads privnuma_spank.so, system.slice and slurmstepd's scope keep the private nodes for the SPANK plugin to grant per task, and every service, socket and scope is fenced by type instead (service.d/, socket.d/, scope.d/); the dry run and fence status say which layout applies. --dry-run shows the files.",
         options: [.launch(.registry), .launch(.help), .dryRun], operands: .none, examples: [],
         manual: #"""
         (root) Creates each opt-in cgroup under the cgroup v2 mount with
@@ -74,6 +74,32 @@ extension Command {
         reboots.
         .B \-\-dry\-run
         shows the files.
+        .IP
+        On a Slurm node whose
+        .I /etc/slurm/plugstack.conf
+        (or a file in
+        .IR plugstack.conf.d/ )
+        loads
+        .BR privnuma_spank.so ,
+        Slurm copies the cpuset of slurmstepd's scope into every job, so
+        .I system.slice
+        and
+        .RI [ NODENAME _] slurmstepd.scope
+        get
+        .B 91\-privnuma\-slurm.conf
+        keeping the private nodes, for the plugin to grant per task, and every service, socket
+        and scope is fenced by type instead
+        .RI ( service.d/ ,
+        .IR socket.d/ ,
+        .IR scope.d/ );
+        units named
+        .BI privnuma\- NAME .service
+        or
+        .BI privnuma\- NAME .scope
+        (the login launch's scope) take what their slice allows.
+        The dry run and
+        .B fence status
+        say which layout applies.
         """#,
         run: Fence.apply),
       Command(

@@ -52,6 +52,8 @@ extension Fence {
     var nodes: [NodeState]
     /// Kernel threads in the root cgroup: they cannot move and are not counted as leaks.
     var kernelThreads: Int
+    /// slurmstepd's own cgroups below its scope, which keep the scope's nodes: not counted.
+    var slurmDaemons: [FenceLeak] = []
     /// Why the cgroup tree could not be checked at all.
     var unchecked: String?
     /// The registry directory, when it does not exist: then no node is declared, and a
@@ -65,6 +67,8 @@ extension Fence {
     var dropInProblem: String?
     /// The unit directory the drop-ins are in, on a systemd host.
     var unitDirectory = ""
+    /// On a systemd host with Slurm: whether its slurmstepd scope is left open for the plugin.
+    var slurm: String?
 
     var configured: Bool { dropInProblem == nil && (dropIns ?? []).allSatisfy { $0.state == "ok" } }
     var allFenced: Bool {
@@ -80,12 +84,15 @@ extension Fence {
       open = Fence.rootMems(machine).subtracting(fenced)
       let check = FenceCheck.check(machine: machine, roots: roots)
       unchecked = check.unchecked
+      slurmDaemons = check.slurmDaemons
       leakPaths = LeakPaths.find(machine: machine, facts: .read(machine: machine))
       kernelThreads = 0
       let systemdOwned = !fenced.isEmpty && systemd.owns(cgroupRoot: roots.cgroup)
       if systemdOwned {
         unitDirectory = systemd.unitDirectory
-        switch Fence.wantedDropIns(machine) {
+        let layout = Fence.slurmLayout(systemd: systemd, roots: roots)
+        slurm = Fence.slurmLine(layout, systemd: systemd)
+        switch Fence.wantedDropIns(machine, slurm: layout) {
         case .success(let wanted): dropIns = Fence.dropInStates(wanted: wanted, units: systemd.unitDirectory)
         case .failure(let failure): dropInProblem = failure.message
         }
@@ -156,6 +163,7 @@ extension Fence {
         out += "systemd: the fence is configuration in \(unitDirectory): \(bad.isEmpty ? "every drop-in in place" : "\(bad.count) of \(dropIns.count) drop-ins not as 'fence apply' writes them")\n"
         for dropIn in dropIns { out += "  \(dropIn.state == "ok" ? "ok" : dropIn.state.uppercased()) \(dropIn.path)\n" }
       }
+      if let slurm { out += slurm }
       for state in nodes {
         let node = state.node
         let verdict: String
@@ -188,6 +196,10 @@ extension Fence {
         }
       }
       for path in leakPaths { out += Fence.leakText(path) }
+      for daemon in slurmDaemons {
+        let held = daemon.pids.isEmpty ? "" : " (pid \(daemon.pids.map(String.init).joined(separator: ", ")))"
+        out += "note: \(daemon.cgroup) is slurmstepd's own cgroup\(held): it keeps the scope's nodes \(daemon.mems.listDescription), which the SPANK plugin grants per task; Slurm's daemon, no task runs there: not counted\n"
+      }
       if kernelThreads > 0 {
         out += "note: \(kernelThreads) kernel thread\(kernelThreads == 1 ? " stays" : "s stay") in the root cgroup; they cannot be moved and are not counted\n"
       }

@@ -8,8 +8,34 @@ extension Fence {
     var contents: String
   }
 
+  /// The Slurm node's layout when Slurm's plugstack.conf (or a file in plugstack.conf.d)
+  /// loads privnuma's SPANK plugin; nil elsewhere. Without the plugin, Slurm's jobs stay
+  /// fenced with `system.slice`: opening the scope would open every job.
+  static func slurmLayout(systemd: Systemd, roots: Roots) -> SystemdFence.SlurmLayout? {
+    let directory = systemd.slurmDirectory
+    var texts = [FileSystem.readIfPresent(directory + "/plugstack.conf") ?? ""]
+    if case .success(let entries) = FileSystem.list(directory + "/plugstack.conf.d") {
+      texts += entries.filter { $0.hasSuffix(".conf") }.compactMap { FileSystem.readIfPresent(directory + "/plugstack.conf.d/" + $0) }
+    }
+    guard texts.contains(where: SystemdFence.SlurmLayout.loadsPlugin) else { return nil }
+    let hostname = (FileSystem.readIfPresent(roots.proc + "/sys/kernel/hostname") ?? "").split(separator: "\n").first.map(String.init) ?? ""
+    let existing = (try? FileSystem.list(roots.cgroup + "/system.slice").get()) ?? []
+    return .scopes(hostname: hostname, existing: existing)
+  }
+
+  /// What `fence apply --dry-run` and `fence status` say about Slurm on a systemd host.
+  static func slurmLine(_ layout: SystemdFence.SlurmLayout?, systemd: Systemd) -> String? {
+    if let layout {
+      return "slurm: \(systemd.slurmDirectory)/plugstack.conf loads privnuma_spank.so: \((["system.slice"] + layout.scopes).dropLast().joined(separator: ", ")) and \(layout.scopes.last ?? "") keep the private nodes for the plugin to grant per task; every service, socket and scope is fenced by type\n"
+    }
+    if FileSystem.exists(systemd.slurmDirectory + "/slurm.conf") {
+      return "slurm: \(systemd.slurmDirectory)/plugstack.conf does not load privnuma_spank.so: Slurm jobs stay fenced with system.slice (srun privnuma cannot reach a private node); install the plugin and run 'privnuma fence apply' again\n"
+    }
+    return nil
+  }
+
   /// The drop-ins the registry asks for, or why the registry cannot be fenced this way.
-  static func wantedDropIns(_ machine: Machine) -> Result<[SystemdFence.DropIn], Failure> {
+  static func wantedDropIns(_ machine: Machine, slurm: SystemdFence.SlurmLayout? = nil) -> Result<[SystemdFence.DropIn], Failure> {
     let rootMems = rootMems(machine)
     var optIns: [(node: Int, cgroup: String)] = []
     for node in machine.privateNodes where node.backend == .cpuset && rootMems.contains(node.id) {
@@ -24,13 +50,13 @@ extension Fence {
     if open.isEmpty {
       return .failure(.usage("every node with memory (\(rootMems)) is a cpuset-backend private node; a fence would leave general processes no memory. Declare only the private nodes in the registry"))
     }
-    return .success(SystemdFence.dropIns(open: open, optIns: optIns, registry: machine.roots.registry))
+    return .success(SystemdFence.dropIns(open: open, optIns: optIns, registry: machine.roots.registry, slurm: slurm))
   }
 
   /// privnuma's drop-ins under `units`, found by their file names (no registry needed, so
   /// `remove` works after the registry is gone).
   static func installedDropIns(units: String) -> [InstalledDropIn] {
-    DropInFiles(units: units).installed(named: [SystemdFence.fenceFile, SystemdFence.optInFile]).map {
+    DropInFiles(units: units).installed(named: [SystemdFence.fenceFile, SystemdFence.optInFile, SystemdFence.slurmFile]).map {
       InstalledDropIn(path: $0.path, contents: $0.contents)
     }
   }
@@ -58,8 +84,9 @@ extension Fence {
 
   static func systemdApplying(_ machine: Machine, dryRun: Bool, systemd: Systemd) -> Result<Int32, Failure> {
     let units = systemd.unitDirectory
+    let slurm = slurmLayout(systemd: systemd, roots: machine.roots)
     let wanted: [SystemdFence.DropIn]
-    switch wantedDropIns(machine) {
+    switch wantedDropIns(machine, slurm: slurm) {
     case .failure(let failure): return .failure(failure)
     case .success(let files): wanted = files
     }
@@ -72,7 +99,7 @@ extension Fence {
     let removals = installed.filter { found in !wanted.contains(where: { units + "/" + $0.path == found.path }) }.map(\.path)
     let drifted = !Report(machine: machine, systemd: systemd).allFenced
     if dryRun {
-      var out = ""
+      var out = slurmLine(slurm, systemd: systemd) ?? ""
       for dropIn in writes {
         out += "would write \(units)/\(dropIn.path):\n"
         for line in dropIn.contents.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { out += "    \(line)\n" }
@@ -93,7 +120,7 @@ extension Fence {
     }
     let files = DropInFiles(units: units)
     if let failure = files.writeAll(writes.map { ($0.directory, $0.file, $0.contents) }) { return .failure(failure) }
-    var out = ""
+    var out = slurmLine(slurm, systemd: systemd) ?? ""
     for dropIn in writes { out += "wrote \(units)/\(dropIn.path)\n" }
     for path in removals {
       if let failure = files.remove(path) {

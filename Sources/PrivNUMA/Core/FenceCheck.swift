@@ -29,6 +29,9 @@ public enum FenceCheck {
     public var unchecked: String?
     /// Opt-in cgroups named in the registry that do not exist (the fence was never applied).
     public var missingOptIn: [(node: Int, cgroup: String)]
+    /// slurmstepd's own cgroups (`SlurmStep.isDaemonCgroup`) that reach a fenced node: Slurm's
+    /// daemon, not counted as leaks, named by `fence status`.
+    public var slurmDaemons: [FenceLeak] = []
 
     public static func == (lhs: Check, rhs: Check) -> Bool {
       lhs.leaks == rhs.leaks && lhs.unchecked == rhs.unchecked
@@ -67,6 +70,10 @@ public enum FenceCheck {
       }
       if exposed.isEmpty { return }
       let pids = CgroupTree.processes(directory, proc: roots.proc, withoutKernelThreads: path.isRoot)
+      if SlurmStep.isDaemonCgroup(path.path) {
+        result.slurmDaemons.append(FenceLeak(node: exposed[0].node, cgroup: path.path, pids: pids, mems: mems))
+        return
+      }
       // An empty inner cgroup holds no process; its leaves are reported themselves.
       if pids.isEmpty && !CgroupTree.children(directory).isEmpty { return }
       for entry in exposed { leaks.append(FenceLeak(node: entry.node, cgroup: path.path, pids: pids, mems: mems)) }

@@ -38,6 +38,16 @@ public struct SlurmStep: Sendable, Equatable {
     return mems.contains(node)
   }
 
+  /// Whether `cgroup` is the one slurmd keeps slurmstepd's own resident process in: `system`
+  /// right below slurmstepd's scope (`/system.slice/vm_slurmstepd.scope/system`). Only root
+  /// can put a process there and Slurm puts only its daemon; no task ever runs there. On a
+  /// Slurm node that scope keeps the private nodes for the SPANK plugin to grant, and Slurm
+  /// enables no cpuset there that privnuma could narrow without taking Slurm's part.
+  public static func isDaemonCgroup(_ cgroup: String) -> Bool {
+    let parts = cgroup.split(separator: "/")
+    return parts.count == 3 && parts[0] == "system.slice" && parts[1].hasSuffix("slurmstepd.scope") && parts[2] == "system"
+  }
+
   /// `job_` followed by a decimal job id.
   static func isJob(_ part: Substring) -> Bool {
     guard part.hasPrefix("job_") else { return false }

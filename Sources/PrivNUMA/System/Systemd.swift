@@ -8,6 +8,9 @@ import Glibc
 public protocol Systemd: Sendable {
   /// Where `fence apply` writes its drop-ins: the administrator's unit directory.
   var unitDirectory: String { get }
+  /// Slurm's configuration directory: its plugstack.conf tells whether this is a Slurm node
+  /// whose slurmstepd scope the fence must leave open for privnuma's SPANK plugin.
+  var slurmDirectory: String { get }
   /// Whether systemd is PID 1 here.
   var isBooted: Bool { get }
   /// Whether systemd owns the cgroup v2 tree mounted at `cgroupRoot`: the machine's own
@@ -27,6 +30,7 @@ public protocol Systemd: Sendable {
 /// The running systemd, through its own programs (`systemctl`, `busctl`).
 public struct SystemManager: Systemd {
   public let unitDirectory = "/etc/systemd/system"
+  public let slurmDirectory = "/etc/slurm"
 
   public init() {}
 
