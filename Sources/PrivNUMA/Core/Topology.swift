@@ -94,15 +94,11 @@ public struct Topology: Sendable {
     return Memory(total: total * 1024, free: free * 1024)
   }
 
-  /// The distance row of a node, indexed like `online` (sysfs lists online nodes in order).
-  public func distances(from node: Int) -> [UInt16] {
-    FileSystem.bytesIfPresent(nodePath(node, "distance")).map(Topology.distanceRow) ?? []
-  }
-
-  /// A `distance` file, "10 21 21\n", as numbers. UInt16, not Int: the kernel keeps SLIT
-  /// distances in a byte on x86, arm64 and riscv (powerpc doubles 10 per level), and a
-  /// 1,024-node table is then 2 MB to fault in rather than 8. A value past 65,535 ends the
-  /// row, as a row cut short by the kernel would.
+  /// A node's `distance` file, "10 21 21\n", as numbers indexed like `online` (sysfs lists
+  /// online nodes in order). UInt16, not Int: the kernel keeps SLIT distances in a byte on
+  /// x86, arm64 and riscv (powerpc doubles 10 per level), and a 1,024-node table is then 2 MB
+  /// to fault in rather than 8. A value past 65,535 ends the row, as a row cut short by the
+  /// kernel would.
   static func distanceRow(_ bytes: [UInt8]) -> [UInt16] {
     bytes.withUnsafeBufferPointer { bytes in
       // One pass into scratch room for the most entries the bytes can hold ("1 1 1"), then
