@@ -2,6 +2,10 @@
  * workload: the test program of the VM suite.
  *
  *   workload MIB [MARKER]
+ *   workload --hold MIB          the same, then print "start ADDRESS" (the
+ *                                mapping's first line in numa_maps) and wait
+ *                                to be killed: a process whose pages another
+ *                                program moves (the bench's migrations)
  *   workload --map FILE          map FILE shared (a tmpfs or hugetlbfs file)
  *   workload --shm KEYFILE [ID]  attach the System V segment ftok(KEYFILE, ID)
  *
@@ -184,9 +188,15 @@ static int report_shared(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    if (argc >= 2 && strncmp(argv[1], "--", 2) == 0) return report_shared(argc, argv);
+    int hold = argc == 3 && strcmp(argv[1], "--hold") == 0;
+    if (hold) {
+        argv++;
+        argc--;
+    } else if (argc >= 2 && strncmp(argv[1], "--", 2) == 0) {
+        return report_shared(argc, argv);
+    }
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: workload MIB [MARKER]\n");
+        fprintf(stderr, "usage: workload MIB [MARKER] | workload --hold MIB\n");
         return 2;
     }
     if (argc == 3) {
@@ -211,7 +221,13 @@ int main(int argc, char **argv) {
     report_cpus();
     report_mems();
     printf("pages %zu\n", size / (size_t)page);
-    report_numa_maps(vma_start((unsigned long)p));
+    unsigned long start = vma_start((unsigned long)p);
+    report_numa_maps(start);
+    if (hold) {
+        printf("start %lx\n", start);
+        fflush(stdout);
+        for (;;) pause();
+    }
     fflush(stdout);
     return 0;
 }

@@ -185,8 +185,9 @@ vm_copy_with_libs() {
 
 # vm_build_initramfs MODE OUT: build the guest's initramfs (cpio newc, gzip)
 # into OUT.  MODE is "test" (run scenarios/), "dax" (run scenarios-dax/ on
-# the dax guest), "demo" (run guest/demo.sh) or "demo-dax" (guest/demo-dax.sh,
-# on the dax guest).
+# the dax guest), "demo" (run guest/demo.sh), "demo-dax" (guest/demo-dax.sh,
+# on the dax guest) or "bench" (guest/bench.sh, on the bench guest; its
+# settings are the lines of $VM_BENCH_SETTINGS, copied to /vm/bench.conf).
 # Sets VM_HAVE_PRIVNUMA=1 when the privnuma binary went in, 0 when missing.
 vm_build_initramfs() {
     local mode=$1 out=$2
@@ -271,14 +272,24 @@ SHADOW
         VM_HAVE_PRIVNUMA=0
     fi
 
-    # The guest side: init, helpers, scenarios, demo.
+    # The bench guest times privnuma against numactl's programs with hyperfine
+    # and moves pages with numactl's migratepages as the reference.
+    if [ "$mode" = bench ]; then
+        for tool in hyperfine migratepages; do
+            command -v "$tool" >/dev/null 2>&1 ||
+                vm_die "'$tool' not found: install hyperfine and numactl (or make deps)"
+            vm_copy_with_libs "$root" "$(command -v "$tool")" "/usr/bin/$tool"
+        done
+    fi
+
+    # The guest side: init, helpers, scenarios, demo, bench.
     { cp "$VM_SRC/guest/init" "$root/init" &&
       cp "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/demo.sh" "$VM_SRC/guest/demo-dax.sh" "$VM_SRC/guest/fence.sh" \
-          "$VM_SRC/guest/rfcv4.sh" "$VM_SRC/guest/numactl-table.sh" "$root/vm/" &&
+          "$VM_SRC/guest/rfcv4.sh" "$VM_SRC/guest/numactl-table.sh" "$VM_SRC/guest/bench.sh" "$root/vm/" &&
       cp "$VM_SRC/guest/run_as" "$root/usr/bin/run_as"; } ||
         vm_die "copying the guest files (Tests/vm/guest) into the initramfs failed"
     chmod 0755 "$root/init" "$root/usr/bin/run_as"
-    if [ "$mode" != demo ] && [ "$mode" != demo-dax ]; then
+    if [ "$mode" = test ] || [ "$mode" = dax ]; then
         local dir=scenarios scenarios
         [ "$mode" = dax ] && dir=scenarios-dax
         mkdir -p "$root/vm/$dir"
@@ -288,6 +299,7 @@ SHADOW
         cp $scenarios "$root/vm/$dir/" || vm_die "copying the scenarios of $dir into the guest failed"
     fi
     echo "$mode" > "$root/vm/mode"
+    [ "$mode" != bench ] || printf '%s\n' "${VM_BENCH_SETTINGS:-}" > "$root/vm/bench.conf"
     # The release the guest must report (scenario 05-guest checks it).
     basename "${VM_KERNEL_PATH:-vmlinuz-unknown}" | sed 's/^vmlinuz-//' > "$root/vm/kernel-release"
 
@@ -305,6 +317,10 @@ SHADOW
 # at 4 GiB and 4.5 GiB, where the memmap ranges soft-reserve them (each range
 # one node, aligned to the 128 MiB memory block), and the initramfs stays in
 # ordinary memory.
+#
+# GUEST "bench" boots the main guest's four nodes without its disk, nodes 2
+# and 3 of $VM_BENCH_NODE_MIB MiB each (default 1536): room to move a 1 GiB
+# process from one memory-only node to the other (Tests/bench/vm).
 #
 # GUEST "systemd" boots the disk image $VM_SYSTEMD_DISK (lib/systemd.sh) and
 # lets the guest reboot inside qemu, so that scenarios can check what survives
@@ -326,9 +342,12 @@ vm_boot() {
         limit=$VM_SYSTEMD_TIMEOUT
     fi
     local -a numa=()
-    local n
+    local n size total=0
     for n in 0 1 2 3; do
-        numa+=(-object "memory-backend-ram,size=512M,id=m$n")
+        size=512
+        [ "$guest" != bench ] || [ "$n" -lt 2 ] || size=${VM_BENCH_NODE_MIB:-1536}
+        total=$((total + size))
+        numa+=(-object "memory-backend-ram,size=${size}M,id=m$n")
     done
     numa+=(-numa node,nodeid=0,cpus=0,memdev=m0
            -numa node,nodeid=1,cpus=1,memdev=m1
@@ -353,7 +372,7 @@ vm_boot() {
     : > "$VM_CONSOLE"
     local rc=0
     timeout --kill-after=10 "$limit" \
-        qemu-system-x86_64 -accel tcg -machine "$machine" -cpu max -m 2048 -smp 2 \
+        qemu-system-x86_64 -accel tcg -machine "$machine" -cpu max -m "$total" -smp 2 \
             -nographic -nodefaults -serial stdio "${extra[@]}" \
             "${numa[@]}" "${disk[@]}" \
             -kernel "$kernel" -initrd "$initrd" \
