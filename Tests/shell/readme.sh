@@ -17,7 +17,8 @@
 #
 # The session runs with HOME in a scratch directory (the README writes ~/job.sh),
 # DESTDIR set to a scratch directory so 'make install' stages there instead of touching
-# the system, BENCH_RUNS small and the bench's figures in the scratch directory (its
+# the system, BENCH_RUNS small, the bench guest moving 64 MiB once by each tool (about half
+# a minute with its boot) and the bench's figures in the scratch directory (its
 # generated fixtures stay in .cache/bench), and 'sudo' replaced by a shim that runs the command as is
 # (the tests run as root; a real sudo would reset DESTDIR). The README's example registry
 # file must be examples/50-cxl0.conf.
@@ -113,7 +114,7 @@ declare -A outcome=(
     ['sudo make uninstall']='[ ! -e "$DESTDIR/usr/local/bin/privnuma" ] && [ ! -e "$DESTDIR/usr/local/share/man/man1/privnuma.1" ]'
     ['sudo make install PRIVILEGE=setcap']='getcap "$DESTDIR/usr/local/bin/privnuma" | grep -q "cap_dac_override,cap_sys_nice=p"'
     ['sudo make install PRIVILEGE=setuid']='[ "$(stat -c %a:%U "$DESTDIR/usr/local/bin/privnuma")" = 4755:root ]'
-    ['make bench']="grep -qE '^privnuma -m 0 true / numactl -m 0 true +[0-9.]+ x' \"\$LOG\" && grep -qE '^hardware --json, 1,024 nodes +[0-9.]+ ms' \"\$LOG\" && grep -qE '^[0-9]+ of [0-9]+ targets met' \"\$LOG\" && [ -s \"\$BENCH_RESULTS/last.tsv\" ]"
+    ['make bench']="grep -qE '^privnuma -m 0 true / numactl -m 0 true +[0-9.]+ x' \"\$LOG\" && grep -qE '^hardware --json, 1,024 nodes +[0-9.]+ ms' \"\$LOG\" && grep -qE '^guest: privnuma -m cxl0 / numactl -m 2 +[0-9.]+ x' \"\$LOG\" && grep -qE '^guest: privnuma migrate / migratepages +[0-9.]+ x' \"\$LOG\" && grep -qE '^[0-9]+ of [0-9]+ targets met' \"\$LOG\" && [ -s \"\$BENCH_RESULTS/last.tsv\" ]"
 )
 
 # Builds the session script: each command of a host block, then a check of its status
@@ -204,5 +205,6 @@ env -u PRIVNUMA_SYSFS -u PRIVNUMA_PROC -u PRIVNUMA_CGROUP -u PRIVNUMA_REGISTRY \
     -u SLURM_LOCALID -u OMPI_COMM_WORLD_LOCAL_RANK -u MPI_LOCALRANKID \
     ROOT="$ROOT" LOG="$scratch/log" HOME="$scratch/home" DESTDIR="$scratch/stage" \
     BENCH_RUNS=${BENCH_RUNS:-20} BENCH_ROUNDS=2 SCALE_RUNS=3 BENCH_RESULTS="$scratch/bench" \
+    BENCH_VM_MIB=64 BENCH_VM_MIGRATIONS=1 \
     SCALE_FIXTURES="$ROOT/.cache/bench/fixtures" PATH="$scratch/shims:$PATH" \
     bash "$session" 3>&1 >/dev/null 2>&1
