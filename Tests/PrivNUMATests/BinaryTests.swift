@@ -95,6 +95,14 @@ private func scratchDirectory() throws -> String {
   return path
 }
 
+/// Writes a script from a child shell. A file this process held open for writing would be
+/// inherited by any program another test starts at that moment, and running the script while
+/// such a copy is open fails with ETXTBSY (exit 126): the child's copy closes when it exits.
+private func writeScript(_ text: String, to path: String, mode: String) throws {
+  let result = try execute("/bin/sh", ["-c", "printf %s \"$1\" >\"$2\" && chmod \"$3\" \"$2\"", "sh", text, path, mode])
+  guard result.status == 0 else { throw CocoaError(.fileWriteUnknown) }
+}
+
 /// Runs privnuma with `arguments`. The caller's PRIVNUMA_* overrides are removed so the host's
 /// real machine is read unless `environment` sets them.
 private func privnuma(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws -> Outcome {
@@ -313,8 +321,7 @@ extension BinaryTests {
       let scratch = try scratchDirectory()
       defer { try? FileManager.default.removeItem(atPath: scratch) }
       let file = scratch + "/not-executable"
-      try "#!/bin/sh\necho ran\n".write(toFile: file, atomically: true, encoding: .utf8)
-      try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+      try writeScript("#!/bin/sh\necho ran\n", to: file, mode: "644")
       let result = try privnuma(["-m", "0", file])
       #expect(result.status == 126, "\(result)")
       #expect(result.stderr.hasPrefix("privnuma:"), "\(result)")
@@ -352,8 +359,7 @@ extension BinaryTests {
       }
 
       for name in ["show", "hardware"] {
-        try "#!/bin/sh\necho \"the \(name) program ran with $#\"\n".write(toFile: bin + "/" + name, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/" + name)
+        try writeScript("#!/bin/sh\necho \"the \(name) program ran with $#\"\n", to: bin + "/" + name, mode: "755")
       }
       let show = try privnuma(["--", "show", "x"], environment: ["PATH": bin + ":/usr/bin:/bin"])
       #expect(show.status == 0, "\(show)")
