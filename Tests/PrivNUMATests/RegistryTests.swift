@@ -319,6 +319,18 @@ struct RegistryTests {
     #expect(node.allowGroups == ["dom\\users", "hpc@example.org"])
   }
 
+  /// Values are cut as bytes when they are ASCII and by Characters otherwise; either way the
+  /// result is what a Character split gives: a combining mark after a space joins the space.
+  @Test func valuesAreCutAsCharactersCutThem() throws {
+    let node = try Registry.parse("[Node]\nId=2\nAllowUsers=\u{E9}lise \u{301}bob\tcarol\nAllowGroups=a\tb\n", file: "f").get()
+    #expect(node.allowUsers == ["\u{E9}lise \u{301}bob", "carol"])
+    #expect(node.allowGroups == ["a", "b"])
+    for path in ["a/\u{301}b", "x\u{E9}/y"] {
+      #expect(try Registry.parse("[Node]\nId=2\nCgroup=\(path)\n", file: "f").get().cgroup == path)
+    }
+    #expect(failure(Registry.parse("[Node]\nId=2\nCgroup=x\u{E9}//y\n", file: "f"))?.message.hasPrefix("f:3: Cgroup='x\u{E9}//y' has an empty") == true)
+  }
+
   @Test func allowListErrors() {
     #expect(failure(Registry.parse("[Node]\nId=2\nAllowGroups=\n", file: "f"))
       == .usage("f:3: empty AllowGroups allows nobody; remove the key to allow everyone, or list names"))

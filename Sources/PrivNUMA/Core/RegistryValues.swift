@@ -58,7 +58,7 @@ extension Registry {
     if path.hasPrefix("/") {
       return "Cgroup='\(path)' is absolute; give it relative to the cgroup v2 mount, e.g. privnuma.slice/cxl0"
     }
-    for component in path.split(separator: "/", omittingEmptySubsequences: false) {
+    for component in split(path, omittingEmpty: false, where: { $0 == UInt8(ascii: "/") }) {
       if component == ".." {
         return "Cgroup='\(path)' contains '..'; a cgroup path must stay under the cgroup v2 mount"
       }
@@ -151,7 +151,18 @@ extension Registry {
   }
 
   static func words(_ text: String) -> [String] {
-    text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+    split(text, omittingEmpty: true, where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).map(String.init)
+  }
+
+  /// `text` cut at the ASCII separators `isSeparator` names, as a split by Characters cuts it.
+  /// ASCII text (every registry value in practice) is cut as bytes: Character-level splitting
+  /// runs Unicode's grapheme rules over every value of every registry file on each launch.
+  /// Other text is cut by Characters, where a combining mark after a separator joins it.
+  static func split(_ text: String, omittingEmpty: Bool, where isSeparator: (UInt8) -> Bool) -> [Substring] {
+    if text.utf8.allSatisfy({ $0 < 0x80 }) {
+      return text.utf8.split(omittingEmptySubsequences: omittingEmpty, whereSeparator: isSeparator).map { Substring($0) }
+    }
+    return text.split(omittingEmptySubsequences: omittingEmpty, whereSeparator: { $0.isASCII && isSeparator($0.asciiValue!) })
   }
 
   static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
