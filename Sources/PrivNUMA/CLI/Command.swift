@@ -83,9 +83,12 @@ struct Command: Sendable {
       let scanned = try OptionParser.scanOptions(args, table: options, stopAtFirstOperand: false)
       return .success(Arguments(options: scanned.options, operands: scanned.rest, words: args))
     } catch {
-      // The parser points at the general help; a command's mistake is explained on its own page.
-      let page = "privnuma " + (parent?.name ?? name) + " --help"
-      return .failure(Failure(error.kind, error.message.replacing("'privnuma --help'", with: "'\(page)'")))
+      // The parser points at the general help, at the end of its message; a command's mistake
+      // is explained on its own page. (String.replacing would link the regex engine.)
+      let general = "'privnuma --help'"
+      guard error.message.hasSuffix(general) else { return .failure(error) }
+      let page = "'privnuma " + (parent?.name ?? name) + " --help'"
+      return .failure(Failure(error.kind, String(error.message.dropLast(general.count)) + page))
     }
   }
 

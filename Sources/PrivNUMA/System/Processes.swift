@@ -107,7 +107,7 @@ enum Processes {
       if let bytes = FileSystem.bytesIfPresent(path(proc, pid, "cmdline")) {
         text += " " + String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
       }
-      return text.contains(pattern)
+      return text.includes(pattern)
     }
   }
 }
