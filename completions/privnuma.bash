@@ -21,8 +21,8 @@ _privnuma_options()
         stat) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end' '--pid=pid' '-p=pid' '--meminfo=' '-m=' '--counters=' '-n=' '--compact=' '-c=' '--sort=' '-s=' '--sort-node=node' '--skip-zero=' '-z=' '--interval=text' '--count=text') ;;
         migrate) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end' '--to=nodes' '--from=nodes' '--allow-unfenced=') ;;
         fence) reply=() ;;
-        fence-apply) reply=('--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n=') ;;
-        fence-remove) reply=('--help=>end' '-h=>end' '--dry-run=' '-n=') ;;
+        fence-apply) reply=('--json=' '--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n=') ;;
+        fence-remove) reply=('--json=' '--help=>end' '-h=>end' '--dry-run=' '-n=') ;;
         online|offline) reply=('--registry=dir' '--help=>end' '-h=>end') ;;
         help) reply=('--help=>end' '-h=>end') ;;
         *) reply=() ;;

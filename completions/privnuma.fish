@@ -25,9 +25,9 @@ function __privnuma_options
         case fence
             printf '%s\n' 
         case fence-apply
-            printf '%s\n' '--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n='
+            printf '%s\n' '--json=' '--registry=dir' '--help=>end' '-h=>end' '--dry-run=' '-n='
         case fence-remove
-            printf '%s\n' '--help=>end' '-h=>end' '--dry-run=' '-n='
+            printf '%s\n' '--json=' '--help=>end' '-h=>end' '--dry-run=' '-n='
         case online offline
             printf '%s\n' '--registry=dir' '--help=>end' '-h=>end'
         case help
@@ -289,9 +289,11 @@ complete -c privnuma -n '__privnuma_in migrate' -l allow-unfenced -d 'use a priv
 complete -c privnuma -n '__privnuma_in fence-status' -l json -d 'print JSON (schema in privnuma(1))'
 complete -c privnuma -n '__privnuma_in fence-status' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
 complete -c privnuma -n '__privnuma_in fence-status' -s h -l help -d 'show this help'
+complete -c privnuma -n '__privnuma_in fence-apply' -l json -d 'print JSON (schema in privnuma(1))'
 complete -c privnuma -n '__privnuma_in fence-apply' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'
 complete -c privnuma -n '__privnuma_in fence-apply' -s h -l help -d 'show this help'
 complete -c privnuma -n '__privnuma_in fence-apply' -s n -l dry-run -d 'say what would change, change nothing'
+complete -c privnuma -n '__privnuma_in fence-remove' -l json -d 'print JSON (schema in privnuma(1))'
 complete -c privnuma -n '__privnuma_in fence-remove' -s h -l help -d 'show this help'
 complete -c privnuma -n '__privnuma_in fence-remove' -s n -l dry-run -d 'say what would change, change nothing'
 complete -c privnuma -n '__privnuma_in online' -l registry -x -a '(__privnuma_values dir)' -d 'read private-node declarations from DIR'

@@ -242,14 +242,14 @@ import Testing
   }
 
   @Test func changesSayWhatTheyDo() {
-    #expect(Fence.Change.setMems("/system.slice", from: NodeSet(), to: NodeSet([0, 1])).describe(planned: false)
+    #expect(FenceTranscriptOutput.describe(.setMems("/system.slice", from: NodeSet(), to: NodeSet([0, 1])), planned: false)
       == "set cpuset.mems of /system.slice to 0-1 (was inherited)")
-    #expect(Fence.Change.setMems("/privnuma.slice", from: nil, to: NodeSet(0...3)).describe(planned: true, new: true)
+    #expect(FenceTranscriptOutput.describe(.setMems("/privnuma.slice", from: nil, to: NodeSet(0...3)), planned: true, new: true)
       == "would set cpuset.mems of /privnuma.slice to 0-3")
-    #expect(Fence.Change.create("/privnuma.slice").describe(planned: true) == "would create cgroup /privnuma.slice")
-    #expect(Fence.Change.move(pid: 7, command: "sh", from: "/", to: "/privnuma-general").describe(planned: false)
+    #expect(FenceTranscriptOutput.describe(.create("/privnuma.slice"), planned: true) == "would create cgroup /privnuma.slice")
+    #expect(FenceTranscriptOutput.describe(.move(pid: 7, command: "sh", from: "/", to: "/privnuma-general"), planned: false)
       == "moved pid 7 (sh) from / to /privnuma-general")
-    #expect(Fence.Change.enableCpuset("/").describe(planned: true) == "would enable the cpuset controller for the children of /")
+    #expect(FenceTranscriptOutput.describe(.enableCpuset("/"), planned: true) == "would enable the cpuset controller for the children of /")
   }
 
   // MARK: - Carrying out changes
@@ -320,7 +320,7 @@ import Testing
     let environment = Environment(
       roots: Self.roots("cgroup-unfenced"), privilege: Privilege(elevated: false), identity: Fixture.bob,
       names: Fixture.names, kernel: SystemKernel())
-    for args in [[], ["stop"], ["status", "extra"], ["apply", "--json"], ["status", "--dry-run"]] as [[String]] {
+    for args in [[], ["stop"], ["status", "extra"], ["apply", "--pid"], ["remove", "--registry", "x"], ["status", "--dry-run"]] as [[String]] {
       guard case .failure(let failure) = Command.fence.invoke(ArraySlice(args), environment) else {
         Issue.record("\(args) was accepted")
         continue

@@ -124,7 +124,7 @@ import Testing
     let section = Self.section("JSON OUTPUT", of: try Self.text(Self.tool))
     let sources = Self.repository + "/Sources/PrivNUMA"
     var schemas: Set<String> = []
-    let pattern = try NSRegularExpression(pattern: #"\("schema", \.string\("(privnuma\.[a-z]+/[0-9]+)"\)\)"#)
+    let pattern = try NSRegularExpression(pattern: #"\("schema", \.string\("(privnuma\.[a-z-]+/[0-9]+)"\)\)"#)
     for file in try FileManager.default.subpathsOfDirectory(atPath: sources) where file.hasSuffix(".swift") {
       let code = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
       for match in pattern.matches(in: code, range: NSRange(code.startIndex..., in: code)) {

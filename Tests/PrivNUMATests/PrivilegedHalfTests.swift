@@ -4,12 +4,12 @@ import Testing
 @testable import PrivNUMA
 
 /// Everything the privileged half did, in order: cgroup writes and credential changes.
-private final class Journal: @unchecked Sendable {
+final class Journal: @unchecked Sendable {
   var entries: [String] = []
 }
 
 /// Credentials that record what was asked of them; `dropFails` makes dropping fail.
-private struct RecordingCredentials: Credentials {
+struct RecordingCredentials: Credentials {
   let journal: Journal
   var dropFails = false
 
@@ -31,7 +31,7 @@ private struct RecordingCredentials: Credentials {
 
 /// A cgroup tree that records each write. `failing` names a write that fails with EACCES;
 /// `cgroup2` is what statfs would say of the mount.
-private struct RecordingCgroups: CgroupWriter {
+struct RecordingCgroups: CgroupWriter {
   let journal: Journal
   let credentials: Credentials
   var failing: String?
@@ -175,7 +175,7 @@ private final class RecordingKernel: StubKernel, @unchecked Sendable {
 
   // MARK: - fence apply
 
-  static func apply(_ tree: String, failing: String? = nil, cgroup2: Bool = true) -> (Result<Int32, Failure>, [String]) {
+  static func apply(_ tree: String, failing: String? = nil, cgroup2: Bool = true) -> (Fence.Transcript, [String]) {
     let journal = Journal()
     let credentials = RecordingCredentials(journal: journal)
     let writer = RecordingCgroups(journal: journal, credentials: credentials, failing: failing, cgroup2: cgroup2)
@@ -210,8 +210,8 @@ private final class RecordingKernel: StubKernel, @unchecked Sendable {
   }
 
   @Test func applyStopsAtTheFirstRefusedWrite() {
-    let (result, writes) = Self.apply("cgroup-unfenced", failing: "mems")
-    guard case .failure(let failure) = result else {
+    let (transcript, writes) = Self.apply("cgroup-unfenced", failing: "mems")
+    guard let failure = transcript.failure else {
       Issue.record("apply succeeded although a write failed: \(writes)")
       return
     }
@@ -221,8 +221,8 @@ private final class RecordingKernel: StubKernel, @unchecked Sendable {
   }
 
   @Test func applyWritesNothingWhereTheMountIsNotCgroup2() {
-    let (result, writes) = Self.apply("cgroup-unfenced", cgroup2: false)
-    guard case .failure(let failure) = result else {
+    let (transcript, writes) = Self.apply("cgroup-unfenced", cgroup2: false)
+    guard let failure = transcript.failure else {
       Issue.record("apply wrote into a tree that is not cgroup v2")
       return
     }

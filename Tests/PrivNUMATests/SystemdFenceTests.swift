@@ -270,7 +270,7 @@ final class RecordingSystemd: Systemd, @unchecked Sendable {
     try scratch { directory in
       let systemd = RecordingSystemd(owns: true, unitDirectory: directory)
       let machine = FenceTests.machine("cgroup-unfenced")
-      guard case .failure(let failure) = Fence.systemdApplying(machine, dryRun: false, systemd: systemd) else {
+      guard let failure = Fence.systemdApplying(machine, dryRun: false, systemd: systemd).failure else {
         Issue.record("Cgroup=privnuma.slice/cxl0 was fenced as a slice")
         return
       }

@@ -60,9 +60,10 @@ for shell in bash zsh fish; do
     want "$shell" 'privnuma check 0 --policy ' bind preferred preferred-many interleave weighted-interleave '!local'
     want "$shell" 'privnuma fence ' status apply
     want "$shell" 'privnuma fence apply --d' --dry-run
-    # Each subcommand its own options: status has no --dry-run, apply no --json.
+    # Each subcommand its own options: status has no --dry-run, remove no --registry.
     want "$shell" 'privnuma fence status --' --json --registry '!--dry-run'
-    want "$shell" 'privnuma fence apply --' --dry-run '!--json'
+    want "$shell" 'privnuma fence apply --' --dry-run --json --registry
+    want "$shell" 'privnuma fence remove --' --dry-run --json '!--registry'
     want "$shell" 'privnuma he' help
     want "$shell" 'privnuma help ' show fence '!help'
     want "$shell" 'privnuma migrate 1 --to ' 0 all '!--json'

@@ -40,6 +40,9 @@ struct Command: Sendable {
   var subcommands: [Command] = []
   /// Reads the launch options after its own (`explain`): help and completion show them too.
   var takesLaunchOptions = false
+  /// Its `--json` document carries the failures of its run (`fence apply`: the steps done
+  /// before it stopped belong with the error), so no separate error document is printed.
+  var documentsFailures = false
   /// Runs with parsed options; nil for a command with subcommands.
   let run: Run?
 
@@ -121,8 +124,10 @@ struct Command: Sendable {
     let page = parent ?? self
     // With --json, a failure is a JSON document too (stderr still says it), so a script
     // reading stdout always gets one.
-    let result = invokeParsed(args, environment, page: page, fullName: fullName, parent: parent)
-    if case .failure(let failure) = result, options.contains(.json), args.prefix(while: { $0 != "--" }).contains("--json") {
+    let (result, ran) = invokeParsed(args, environment, page: page, fullName: fullName, parent: parent)
+    if case .failure(let failure) = result, !(ran && documentsFailures), options.contains(.json),
+      args.prefix(while: { $0 != "--" }).contains("--json")
+    {
       Diagnostics.output(JSON.object([
         ("schema", .string("privnuma.error/1")), ("command", .string(fullName)),
         ("error", .string(failure.message)), ("exit_code", .int(Int(failure.exitCode))),
@@ -131,20 +136,21 @@ struct Command: Sendable {
     return result
   }
 
+  /// The result, and whether it came from the run function (not from parsing or `--help`).
   private func invokeParsed(
     _ args: ArraySlice<String>, _ environment: Environment, page: Command, fullName: String, parent: Command?
-  ) -> Result<Int32, Failure> {
-    if takesLaunchOptions { return run!(Arguments(words: args), environment) }
+  ) -> (Result<Int32, Failure>, ran: Bool) {
+    if takesLaunchOptions { return (run!(Arguments(words: args), environment), true) }
     let arguments: Arguments
     switch parse(args, parent: parent) {
-    case .failure(let failure): return .failure(failure)
+    case .failure(let failure): return (.failure(failure), false)
     case .success(let parsed): arguments = parsed
     }
-    if arguments.has(.help) { return Help.command(page) }
+    if arguments.has(.help) { return (Help.command(page), false) }
     if let extra = excessOperand(arguments) {
-      return .failure(.usage("'privnuma \(fullName)' does not take '\(extra)'; see 'privnuma \(page.name) --help'"))
+      return (.failure(.usage("'privnuma \(fullName)' does not take '\(extra)'; see 'privnuma \(page.name) --help'")), false)
     }
-    return run!(arguments, environment)
+    return (run!(arguments, environment), true)
   }
 
   /// Parses a PID operand: decimal, positive.

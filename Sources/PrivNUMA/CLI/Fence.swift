@@ -35,9 +35,9 @@ extension Command {
         run: Fence.status),
       Command(
         name: "apply", summary: "create the opt-in cgroups and narrow the others (root)",
-        synopsis: "[--dry-run]",
-        about: "(root) Creates each opt-in cgroup under the cgroup v2 mount with cpuset.mems = open nodes + the node, narrows every other cgroup's cpuset.mems so that only the opt-in cgroups reach private nodes, and moves processes out of the root cgroup into \(Fence.generalCgroup). Idempotent; prints each change. --dry-run prints what it would change and changes nothing (any user may run it). Where systemd is PID 1 the fence is systemd configuration instead: drop-ins under /etc/systemd/system (slice.d/, init.scope.d/, mount.d/ and swap.d/ keep every slice and unit outside one on the open nodes; each opt-in slice, named by Cgroup= as privnuma.slice/privnuma-LABEL.slice, adds its node), then daemon-reload; nothing is moved, and systemd applies it to every slice, now, after reloads and after reboots. On a Slurm node whose /etc/slurm/plugstack.conf loads privnuma_spank.so, system.slice and slurmstepd's scope keep the private nodes for the SPANK plugin to grant per task, and every service, socket and scope is fenced by type instead (service.d/, socket.d/, scope.d/); the dry run and fence status say which layout applies. --dry-run shows the files.",
-        options: [.launch(.registry), .launch(.help), .dryRun], operands: .none, examples: [],
+        synopsis: "[--dry-run] [--json]",
+        about: "(root) Creates each opt-in cgroup under the cgroup v2 mount with cpuset.mems = open nodes + the node, narrows every other cgroup's cpuset.mems so that only the opt-in cgroups reach private nodes, and moves processes out of the root cgroup into \(Fence.generalCgroup). Idempotent; prints each change. --dry-run prints what it would change and changes nothing (any user may run it). Where systemd is PID 1 the fence is systemd configuration instead: drop-ins under /etc/systemd/system (slice.d/, init.scope.d/, mount.d/ and swap.d/ keep every slice and unit outside one on the open nodes; each opt-in slice, named by Cgroup= as privnuma.slice/privnuma-LABEL.slice, adds its node), then daemon-reload; nothing is moved, and systemd applies it to every slice, now, after reloads and after reboots. On a Slurm node whose /etc/slurm/plugstack.conf loads privnuma_spank.so, system.slice and slurmstepd's scope keep the private nodes for the SPANK plugin to grant per task, and every service, socket and scope is fenced by type instead (service.d/, socket.d/, scope.d/); the dry run and fence status say which layout applies. --dry-run shows the files. --json prints every step (planned or done, values before and after), the verdict and any error as one document.",
+        options: common + [.dryRun], operands: .none, examples: [],
         manual: #"""
         (root) Creates each opt-in cgroup under the cgroup v2 mount with
         .I cpuset.mems
@@ -100,13 +100,17 @@ extension Command {
         The dry run and
         .B fence status
         say which layout applies.
+        .B \-\-json
+        prints the plan or the result as one document: every step with the file or unit, the
+        values before and after and its outcome, and the error that stopped it, with the same exit
+        status.
         """#,
-        run: Fence.apply),
+        documentsFailures: true, run: Fence.apply),
       Command(
         name: "remove", summary: "delete the fence's systemd drop-ins and reload systemd (root)",
-        synopsis: "[--dry-run]",
-        about: "(root) Where systemd is PID 1: deletes every drop-in 'fence apply' wrote under /etc/systemd/system, runs daemon-reload, so the private nodes are open to every slice again, and stops the opt-in slices that hold no process (naming those that still do). Slices running now keep their cpuset.mems until they restart. Needs no registry; exit 0 when there is nothing to remove. --dry-run lists the files and slices.",
-        options: [.launch(.help), .dryRun], operands: .none, examples: [],
+        synopsis: "[--dry-run] [--json]",
+        about: "(root) Where systemd is PID 1: deletes every drop-in 'fence apply' wrote under /etc/systemd/system, runs daemon-reload, so the private nodes are open to every slice again, and stops the opt-in slices that hold no process (naming those that still do). Slices running now keep their cpuset.mems until they restart. Needs no registry; exit 0 when there is nothing to remove. --dry-run lists the files and slices; --json prints the steps as one document.",
+        options: [.json, .launch(.help), .dryRun], operands: .none, examples: [],
         manual: #"""
         (root) Where systemd is PID 1: deletes every drop-in
         .B fence apply
@@ -121,9 +125,11 @@ extension Command {
         until they restart or the machine reboots.
         Needs no registry; exit 0 when there is nothing to remove.
         .BR \-n ", " \-\-dry\-run
-        lists the files and slices.
+        lists the files and slices;
+        .B \-\-json
+        prints the steps as one document.
         """#,
-        run: Fence.remove),
+        documentsFailures: true, run: Fence.remove),
     ],
     run: nil)
 }

@@ -2,14 +2,6 @@
 /// injected `CgroupWriter`, round after round until nothing is left to change, then closes
 /// the leak paths and judges the result as `fence status` would.
 extension Fence {
-  /// How carrying out one change ended.
-  enum Outcome: Equatable {
-    case done
-    /// Not done, and not an error: the process exited, or the kernel keeps it where it is.
-    case skipped(String)
-    case failed(Failure)
-  }
-
   /// Carries out one change under the cgroup mount.
   static func execute(_ change: Change, mount: String, writer: CgroupWriter = CgroupFS()) -> Outcome {
     let path = change.cgroup
@@ -65,36 +57,50 @@ extension Fence {
   // MARK: - apply
 
   static func apply(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
-    let dryRun = options.has(.dryRun)
     environment.reportIgnoredOverrides()
-    if !dryRun && environment.identity.uid != 0 {
-      return .failure(.system("'privnuma fence apply' changes the cgroups of the whole machine, so it runs only as root (real uid 0); run 'sudo privnuma fence apply', or 'privnuma fence apply --dry-run' to see what it would change"))
-    }
-    return environment.machine(registry: options.value(.registry)).flatMap { machine in
-      // Fencing from half a registry could open a node a broken file protects.
-      if let error = machine.registryErrors.first {
-        for other in machine.registryErrors.dropFirst() { Diagnostics.error("\(other)") }
-        return .failure(.usage("\(error); 'fence apply' changes nothing until every registry file reads cleanly"))
-      }
-      return applying(machine, dryRun: dryRun, writer: environment.cgroups, systemd: environment.systemd)
-    }
+    let transcript = applying(options.value(.registry), dryRun: options.has(.dryRun), environment)
+    return FenceTranscriptOutput.render(transcript, asJSON: options.has(.json))
   }
 
-  static func applying(_ machine: Machine, dryRun: Bool, writer: CgroupWriter, systemd: Systemd) -> Result<Int32, Failure> {
-    let roots = machine.roots
-    if !machine.privateNodes.contains(where: { $0.backend == .cpuset }) {
-      Diagnostics.output("no private node has backend cpuset (Cgroup= in the registry): nothing to fence\n")
-      return .success(0)
+  static func applying(_ registry: String?, dryRun: Bool, _ environment: Environment) -> Transcript {
+    var transcript = Transcript(.apply, dryRun: dryRun, roots: environment.roots)
+    if !dryRun && environment.identity.uid != 0 {
+      transcript.stop(.system("'privnuma fence apply' changes the cgroups of the whole machine, so it runs only as root (real uid 0); run 'sudo privnuma fence apply', or 'privnuma fence apply --dry-run' to see what it would change"))
+      return transcript
     }
-    if let problem = mountProblem(roots.cgroup, strict: !dryRun, writer: writer) { return .failure(.system(problem)) }
+    let machine: Machine
+    switch environment.machine(registry: registry) {
+    case .failure(let failure):
+      transcript.stop(failure)
+      return transcript
+    case .success(let loaded): machine = loaded
+    }
+    // Fencing from half a registry could open a node a broken file protects.
+    if let error = machine.registryErrors.first {
+      for other in machine.registryErrors.dropFirst() { Diagnostics.error("\(other)") }
+      transcript.stop(.usage("\(error); 'fence apply' changes nothing until every registry file reads cleanly"))
+      return transcript
+    }
+    return applying(machine, dryRun: dryRun, writer: environment.cgroups, systemd: environment.systemd)
+  }
+
+  static func applying(_ machine: Machine, dryRun: Bool, writer: CgroupWriter, systemd: Systemd) -> Transcript {
+    let roots = machine.roots
+    var transcript = Transcript(.apply, dryRun: dryRun, roots: roots)
+    if !machine.privateNodes.contains(where: { $0.backend == .cpuset }) {
+      transcript.verdict = "no private node has backend cpuset (Cgroup= in the registry): nothing to fence"
+      return transcript
+    }
+    if let problem = mountProblem(roots.cgroup, strict: !dryRun, writer: writer) {
+      transcript.stop(.system(problem))
+      return transcript
+    }
     if systemd.owns(cgroupRoot: roots.cgroup) { return systemdApplying(machine, dryRun: dryRun, systemd: systemd) }
+    transcript.mechanism = .cgroup
     let allMems = machine.topology.withMemory.intersection(machine.topology.online)
-    var made = 0
-    var notes: [String] = []
-    var stopped: Failure?
     // New processes may be forked into the root cgroup while others move: look again, a
-    // few times, until nothing is left to change.
-    rounds: for round in 0..<3 {
+    // few times, until nothing is left to change. A dry run looks once.
+    rounds: for round in 0..<(dryRun ? 1 : 3) {
       let tree = Tree.read(mount: roots.cgroup, proc: roots.proc, allMems: allMems)
       let plan: Plan
       do {
@@ -102,73 +108,49 @@ extension Fence {
           machine: machine, tree: tree,
           isKernelThread: { Processes.isKernelThread(proc: roots.proc, pid: $0) },
           command: { Process.read(proc: roots.proc, pid: $0).command })
-      } catch { return .failure(error) }
-      if round == 0 { notes = plan.notes }
+      } catch {
+        transcript.stop(error)
+        return transcript
+      }
+      if round == 0 { transcript.notes = plan.notes }
       if plan.changes.isEmpty { break }
-      if dryRun {
-        var out = ""
-        for change in plan.changes {
-          out += change.describe(planned: true, new: plan.changes.contains(.create(change.cgroup))) + "\n"
-        }
-        let closing = closeLeakPaths(
-          LeakPaths.find(machine: machine, facts: .read(machine: machine)), sysfs: roots.sysfs, dryRun: true)
-        for line in closing.lines { out += line + "\n" }
-        for note in notes { out += "note: " + note + "\n" }
-        let count = plan.changes.count + closing.made
-        out += "dry run: \(count) change\(count == 1 ? "" : "s") would be made; nothing was changed\n"
-        Diagnostics.output(out)
-        return .success(0)
-      }
       for change in plan.changes {
-        switch execute(change, mount: roots.cgroup, writer: writer) {
-        case .done:
-          made += 1
-          Diagnostics.output(change.describe(planned: false, new: plan.changes.contains(.create(change.cgroup))) + "\n")
-        case .skipped(let why):
-          Diagnostics.output("skipped: " + why + "\n")
-        case .failed(let failure):
-          stopped = failure
-          break rounds
+        let step = Step.cgroup(change, new: plan.changes.contains(.create(change.cgroup)))
+        let outcome = dryRun ? .planned : execute(change, mount: roots.cgroup, writer: writer)
+        transcript.record(step, outcome)
+        if case .failed(let failure) = outcome {
+          transcript.stop(failure)
+          return transcript
         }
       }
     }
-    if stopped == nil {
-      // The cgroups are fenced; now the ways in that are not cgroups.
-      let closing = closeLeakPaths(
-        LeakPaths.find(machine: machine, facts: .read(machine: machine)), sysfs: roots.sysfs, dryRun: dryRun)
-      for line in closing.lines { Diagnostics.output(line + "\n") }
-      made += closing.made
-      stopped = closing.failure
-      if dryRun && closing.made > 0 {
-        Diagnostics.output("dry run: \(closing.made) change\(closing.made == 1 ? "" : "s") would be made; nothing was changed\n")
-        return .success(0)
-      }
-    }
-    var out = ""
-    for note in notes { out += "note: " + note + "\n" }
-    if let stopped {
-      Diagnostics.output(out)
-      return .failure(Failure(stopped.kind, stopped.message + (made > 0 ? " (after \(made) change\(made == 1 ? "" : "s"), listed above)" : "")))
+    // The cgroups are fenced; now the ways in that are not cgroups.
+    closeLeakPaths(LeakPaths.find(machine: machine, facts: .read(machine: machine)), into: &transcript)
+    if transcript.failure != nil { return transcript }
+    let made = transcript.changes
+    let plural = made == 1 ? "" : "s"
+    if dryRun {
+      transcript.verdict = made == 0
+        ? "dry run: nothing would change: every cpuset-backend private node is fenced"
+        : "dry run: \(made) change\(plural) would be made; nothing was changed"
+      return transcript
     }
     if made == 0 {
-      out += dryRun
-        ? "dry run: nothing would change: every cpuset-backend private node is fenced\n"
-        : "nothing to change: every cpuset-backend private node is fenced\n"
-      Diagnostics.output(out)
-      return .success(0)
+      transcript.fenced = true
+      transcript.verdict = "nothing to change: every cpuset-backend private node is fenced"
+      return transcript
     }
     // Judge the result as `status` would.
     let report = Report(machine: machine, systemd: systemd)
-    let cpuset = report.nodes.filter { $0.node.backend == .cpuset }
-    let open = cpuset.filter { !$0.fenced || !$0.ready }
+    let open = report.nodes.filter { $0.node.backend == .cpuset && (!$0.fenced || !$0.ready) }
+    transcript.fenced = open.isEmpty
     if open.isEmpty {
-      out += "fence applied: \(made) change\(made == 1 ? "" : "s"); every cpuset-backend private node is fenced\n"
-      Diagnostics.output(out)
-      return .success(0)
+      transcript.verdict = "fence applied: \(made) change\(plural); every cpuset-backend private node is fenced"
+      return transcript
     }
-    Diagnostics.output(out)
     let names = open.map { "node \($0.node.id) (\($0.node.label))" }.joined(separator: ", ")
-    return .failure(.system("after \(made) change\(made == 1 ? "" : "s") \(names) still not fenced; 'privnuma fence status' names what is left"))
+    transcript.failure = .system("after \(made) change\(plural) \(names) still not fenced; 'privnuma fence status' names what is left")
+    return transcript
   }
 
   /// Why `path` is not a cgroup v2 mount privnuma may change, or nil. `strict` asks the

@@ -25,46 +25,37 @@ extension Fence {
     ])
   }
 
-  /// Closes what can be closed outside the cgroup tree, in order; stops at the first write
-  /// that fails. Returns the lines to print and the failure, if any.
-  static func closeLeakPaths(_ paths: [LeakPath], sysfs: String, dryRun: Bool) -> (lines: [String], made: Int, failure: Failure?) {
-    var lines: [String] = []
-    var made = 0
+  /// Closes what can be closed outside the cgroup tree, in order, into `transcript`; stops
+  /// at the first write that fails. A dry run only plans.
+  static func closeLeakPaths(_ paths: [LeakPath], into transcript: inout Transcript) {
+    let sysfs = transcript.sysfs
     for path in paths {
-      let what: String
-      let result: Result<Void, Errno>
+      let write: () -> Result<Void, Errno>
       switch path.remedy {
       case .fence:
         continue
       case .refused(let why):
-        lines.append("not closed: \(path.problem); \(why)")
+        transcript.record(.leakPath(path), .skipped(why))
         continue
       case .setAutoOnline(let policy):
-        what = "set /sys/devices/system/memory/auto_online_blocks to \(policy)"
-        result = dryRun ? .success(()) : MemoryBlocks.setAutoOnlinePolicy(policy, sysfs: sysfs)
+        write = { MemoryBlocks.setAutoOnlinePolicy(policy, sysfs: sysfs) }
       case .disableDemotion:
-        what = "disable demotion (/sys/kernel/mm/numa/demotion_enabled = false)"
-        result = dryRun ? .success(()) : MemoryTiers.setDemotion(false, sysfs: sysfs)
+        write = { MemoryTiers.setDemotion(false, sysfs: sysfs) }
       case .shrinkHugePages(let size, let count):
         let node = path.node ?? -1
-        what = "shrink node \(node)'s \(size) kB huge page pool to \(count) (its pages in use)"
-        result = dryRun ? .success(()) : HugePagePool.resize(node: node, sizeKiB: size, to: count, sysfs: sysfs)
+        write = { HugePagePool.resize(node: node, sizeKiB: size, to: count, sysfs: sysfs) }
       }
-      switch result {
-      case .success:
-        made += 1
-        lines.append((dryRun ? "would " : "") + (dryRun ? what : past(what)))
-      case .failure(let error):
-        return (lines, made, .system("cannot \(what): the write failed with \(error); \(path.problem)"))
+      if transcript.dryRun {
+        transcript.record(.leakPath(path), .planned)
+        continue
       }
+      if case .failure(let error) = write() {
+        let failure = Failure.system("cannot \(FenceTranscriptOutput.remedy(path)): the write failed with \(error); \(path.problem)")
+        transcript.record(.leakPath(path), .failed(failure))
+        transcript.stop(failure)
+        return
+      }
+      transcript.record(.leakPath(path), .done)
     }
-    return (lines, made, nil)
-  }
-
-  /// `set x` → `set x`, `disable x` → `disabled x`, `shrink x` → `shrank x`.
-  private static func past(_ phrase: String) -> String {
-    if phrase.hasPrefix("disable ") { return "disabled " + phrase.dropFirst(8) }
-    if phrase.hasPrefix("shrink ") { return "shrank " + phrase.dropFirst(7) }
-    return phrase
   }
 }

@@ -82,124 +82,143 @@ extension Fence {
     return states
   }
 
-  static func systemdApplying(_ machine: Machine, dryRun: Bool, systemd: Systemd) -> Result<Int32, Failure> {
+  static func systemdApplying(_ machine: Machine, dryRun: Bool, systemd: Systemd) -> Transcript {
+    var transcript = Transcript(.apply, dryRun: dryRun, roots: machine.roots)
+    transcript.mechanism = .systemd
     let units = systemd.unitDirectory
     let slurm = slurmLayout(systemd: systemd, roots: machine.roots)
+    transcript.layout = slurmLine(slurm, systemd: systemd)?.trimmingWhitespace()
     let wanted: [SystemdFence.DropIn]
     switch wantedDropIns(machine, slurm: slurm) {
-    case .failure(let failure): return .failure(failure)
+    case .failure(let failure):
+      transcript.stop(failure)
+      return transcript
     case .success(let files): wanted = files
     }
     if wanted.isEmpty {
-      Diagnostics.output("no private node with backend cpuset is online: nothing to fence\n")
-      return .success(0)
+      transcript.verdict = "no private node with backend cpuset is online: nothing to fence"
+      return transcript
     }
     let installed = installedDropIns(units: units)
-    let writes = wanted.filter { dropIn in installed.first(where: { $0.path == units + "/" + dropIn.path })?.contents != dropIn.contents }
-    let removals = installed.filter { found in !wanted.contains(where: { units + "/" + $0.path == found.path }) }.map(\.path)
+    func found(_ path: String) -> String? { installed.first { $0.path == path }?.contents }
+    let writes = wanted.filter { found(units + "/" + $0.path) != $0.contents }
+    let removals = installed.filter { file in !wanted.contains { units + "/" + $0.path == file.path } }
+    let steps = writes.map { Step.dropIn(path: units + "/" + $0.path, before: found(units + "/" + $0.path), after: $0.contents) }
+      + removals.map { Step.dropIn(path: $0.path, before: $0.contents, after: nil) }
     let drifted = !Report(machine: machine, systemd: systemd).allFenced
-    if dryRun {
-      var out = slurmLine(slurm, systemd: systemd) ?? ""
-      for dropIn in writes {
-        out += "would write \(units)/\(dropIn.path):\n"
-        for line in dropIn.contents.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { out += "    \(line)\n" }
-      }
-      for path in removals { out += "would remove \(path)\n" }
-      if writes.isEmpty && removals.isEmpty && !drifted {
-        out += "dry run: nothing would change: the systemd configuration fences every cpuset-backend private node\n"
-      } else {
-        out += "would run 'systemctl daemon-reload' (systemd applies the drop-ins to every slice)\n"
-        out += "dry run: \(writes.count + removals.count) file\(writes.count + removals.count == 1 ? "" : "s") would change; nothing was changed\n"
-      }
-      Diagnostics.output(out)
-      return .success(0)
+    if steps.isEmpty && !drifted {
+      transcript.fenced = dryRun ? nil : true
+      transcript.verdict = (dryRun ? "dry run: nothing would change" : "nothing to change")
+        + ": the systemd configuration fences every cpuset-backend private node"
+      return transcript
     }
-    if writes.isEmpty && removals.isEmpty && !drifted {
-      Diagnostics.output("nothing to change: the systemd configuration fences every cpuset-backend private node\n")
-      return .success(0)
+    if dryRun {
+      for step in steps { transcript.record(step, .planned) }
+      transcript.record(.daemonReload, .planned)
+      let files = steps.count
+      transcript.verdict = "dry run: \(files) file\(files == 1 ? "" : "s") would change; nothing was changed"
+      return transcript
     }
     let files = DropInFiles(units: units)
-    if let failure = files.writeAll(writes.map { ($0.directory, $0.file, $0.contents) }) { return .failure(failure) }
-    var out = slurmLine(slurm, systemd: systemd) ?? ""
-    for dropIn in writes { out += "wrote \(units)/\(dropIn.path)\n" }
-    for path in removals {
+    // Every file is staged before any is renamed into place: all of them or none.
+    if let failure = files.writeAll(writes.map { ($0.directory, $0.file, $0.contents) }) {
+      transcript.stop(failure)
+      return transcript
+    }
+    for step in steps.prefix(writes.count) { transcript.record(step, .done) }
+    for step in steps.dropFirst(writes.count) {
+      guard case .dropIn(let path, _, _) = step else { continue }
       if let failure = files.remove(path) {
-        Diagnostics.output(out)
-        return .failure(failure)
+        transcript.record(step, .failed(failure))
+        transcript.stop(failure)
+        return transcript
       }
-      out += "removed \(path)\n"
+      transcript.record(step, .done)
     }
-    Diagnostics.output(out)
-    if let failure = systemd.reload() { return .failure(failure) }
-    Diagnostics.output("ran systemctl daemon-reload\n")
-    if Report(machine: machine, systemd: systemd).allFenced {
-      Diagnostics.output("fence applied as systemd configuration: every cpuset-backend private node is fenced\n")
-      return .success(0)
+    if let failure = systemd.reload() {
+      transcript.record(.daemonReload, .failed(failure))
+      transcript.stop(failure)
+      return transcript
     }
-    return .failure(.system("the drop-ins are in place but the fence is not complete; 'privnuma fence status' names what is left"))
+    transcript.record(.daemonReload, .done)
+    transcript.fenced = Report(machine: machine, systemd: systemd).allFenced
+    if transcript.fenced == true {
+      transcript.verdict = "fence applied as systemd configuration: every cpuset-backend private node is fenced"
+    } else {
+      transcript.failure = .system("the drop-ins are in place but the fence is not complete; 'privnuma fence status' names what is left")
+    }
+    return transcript
   }
 
   // MARK: - remove
 
   static func remove(_ options: Command.Arguments, _ environment: Environment) -> Result<Int32, Failure> {
-    let dryRun = options.has(.dryRun)
-    let systemd = environment.systemd
     environment.reportIgnoredOverrides()
+    let transcript = removing(dryRun: options.has(.dryRun), environment)
+    return FenceTranscriptOutput.render(transcript, asJSON: options.has(.json))
+  }
+
+  static func removing(dryRun: Bool, _ environment: Environment) -> Transcript {
+    var transcript = Transcript(.remove, dryRun: dryRun, roots: environment.roots)
+    let systemd = environment.systemd
     if !dryRun && environment.identity.uid != 0 {
-      return .failure(.system("'privnuma fence remove' changes the systemd configuration of the whole machine, so it runs only as root (real uid 0); run 'sudo privnuma fence remove', or 'privnuma fence remove --dry-run' to see what it would change"))
+      transcript.stop(.system("'privnuma fence remove' changes the systemd configuration of the whole machine, so it runs only as root (real uid 0); run 'sudo privnuma fence remove', or 'privnuma fence remove --dry-run' to see what it would change"))
+      return transcript
     }
     guard systemd.isBooted else {
-      Diagnostics.output("nothing to remove: this host does not run systemd, so the fence is cgroup state that 'fence apply' wrote and that ends at the next boot\n")
-      return .success(0)
+      transcript.verdict = "nothing to remove: this host does not run systemd, so the fence is cgroup state that 'fence apply' wrote and that ends at the next boot"
+      return transcript
     }
+    transcript.mechanism = .systemd
     let units = systemd.unitDirectory
     let installed = installedDropIns(units: units)
-    let slices = optInSlices(installed.map(\.path))
     if installed.isEmpty {
-      Diagnostics.output("nothing to remove: no privnuma drop-ins under \(units)\n")
-      return .success(0)
-    }
-    let cgroupRoot = environment.roots.cgroup
-    var out = ""
-    if dryRun {
-      for file in installed { out += "would remove \(file.path)\n" }
-      out += "would run 'systemctl daemon-reload'\n"
-      for slice in slices {
-        switch sliceState(slice, cgroupRoot: cgroupRoot, proc: environment.roots.proc) {
-        case .inactive: continue
-        case .empty: out += "would stop \(slice): it holds no process\n"
-        case .holding(let count): out += leftRunning(slice, count)
-        }
-      }
-      out += "dry run: nothing was changed\n"
-      Diagnostics.output(out)
-      return .success(0)
+      transcript.verdict = "nothing to remove: no privnuma drop-ins under \(units)"
+      return transcript
     }
     let files = DropInFiles(units: units)
     for file in installed {
-      if let failure = files.remove(file.path) {
-        Diagnostics.output(out)
-        return .failure(failure)
+      let step = Step.dropIn(path: file.path, before: file.contents, after: nil)
+      if dryRun {
+        transcript.record(step, .planned)
+      } else if let failure = files.remove(file.path) {
+        transcript.record(step, .failed(failure))
+        transcript.stop(failure)
+        return transcript
+      } else {
+        transcript.record(step, .done)
       }
-      out += "removed \(file.path)\n"
     }
-    Diagnostics.output(out)
-    if let failure = systemd.reload() { return .failure(failure) }
-    out = "ran systemctl daemon-reload: systemd no longer fences any slice (slices running now keep their cpuset.mems until they restart or the machine reboots)\n"
-    for slice in slices {
-      switch sliceState(slice, cgroupRoot: cgroupRoot, proc: environment.roots.proc) {
-      case .inactive: continue
+    if dryRun {
+      transcript.record(.daemonReload, .planned)
+    } else if let failure = systemd.reload() {
+      transcript.record(.daemonReload, .failed(failure))
+      transcript.stop(failure)
+      return transcript
+    } else {
+      transcript.record(.daemonReload, .done)
+    }
+    for slice in optInSlices(installed.map(\.path)) {
+      switch sliceState(slice, cgroupRoot: environment.roots.cgroup, proc: environment.roots.proc) {
+      case .inactive:
+        continue
       case .empty:
-        if let failure = systemd.stop(slice) {
-          Diagnostics.output(out)
-          return .failure(failure)
+        let step = Step.stopSlice(slice, processes: 0)
+        if dryRun {
+          transcript.record(step, .planned)
+        } else if let failure = systemd.stop(slice) {
+          transcript.record(step, .failed(failure))
+          transcript.stop(failure)
+          return transcript
+        } else {
+          transcript.record(step, .done)
         }
-        out += "stopped \(slice): it held no process\n"
-      case .holding(let count): out += leftRunning(slice, count)
+      case .holding(let count):
+        transcript.record(.stopSlice(slice, processes: count), .skipped("\(count) process\(count == 1 ? "" : "es") in it or below it; it keeps its cpuset.mems until they end ('systemctl stop \(slice)' ends them)"))
       }
     }
-    Diagnostics.output(out)
-    return .success(0)
+    transcript.verdict = dryRun ? "dry run: nothing was changed" : ""
+    return transcript
   }
 
   /// The opt-in slices named by `paths` (their `91-…` drop-ins), innermost first, so that a
@@ -228,9 +247,5 @@ extension Fence {
       count += CgroupTree.processes(cgroup, proc: proc).count
     }
     return .holding(count)
-  }
-
-  static func leftRunning(_ slice: String, _ count: Int) -> String {
-    "left \(slice) running: \(count) process\(count == 1 ? "" : "es") in it or below it; it keeps its cpuset.mems until they end ('systemctl stop \(slice)' ends them)\n"
   }
 }

@@ -115,7 +115,8 @@ enum Online {
     }
     if node.backend == .cpuset {
       say("fencing node \(nodeID) (\(node.label)) before its memory goes online:")
-      if case .failure(let failure) = Fence.applying(machine, dryRun: false, writer: writer, systemd: systemd) {
+      if case .failure(let failure) = FenceTranscriptOutput.render(
+        Fence.applying(machine, dryRun: false, writer: writer, systemd: systemd), asJSON: false) {
         return .failure(Failure(failure.kind, "nothing was onlined: the fence could not be put in place first: \(failure.message)"))
       }
       let ahead = LeakPaths.inheritingCgroups(
@@ -172,7 +173,8 @@ enum Online {
     }
     if node.backend == .cpuset {
       say("giving node \(nodeID) to its opt-in cgroup:")
-      if case .failure(let failure) = Fence.applying(onlineMachine, dryRun: false, writer: writer, systemd: systemd) {
+      if case .failure(let failure) = FenceTranscriptOutput.render(
+        Fence.applying(onlineMachine, dryRun: false, writer: writer, systemd: systemd), asJSON: false) {
         let back = rollBack(name, sysfs: sysfs)
         return .failure(Failure(failure.kind, "\(failure.message); \(back)"))
       }

@@ -74,24 +74,6 @@ enum Fence {
       case .move(_, _, _, let to): return to
       }
     }
-
-    /// What was done, or with `planned`, what would be; `new` when the cgroup is one this
-    /// run creates, so that its first cpuset.mems has no "was".
-    func describe(planned: Bool, new: Bool = false) -> String {
-      switch self {
-      case .enableCpuset(let path):
-        return (planned ? "would enable" : "enabled") + " the cpuset controller for the children of \(path)"
-      case .create(let path):
-        return (planned ? "would create" : "created") + " cgroup \(path)"
-      case .setMems(let path, let from, let to):
-        let verb = planned ? "would set" : "set"
-        if new { return verb + " cpuset.mems of \(path) to \(to.listDescription)" }
-        let was = from.map { $0.isEmpty ? "inherited" : $0.listDescription } ?? "no cpuset controller yet"
-        return verb + " cpuset.mems of \(path) to \(to.listDescription) (was \(was))"
-      case .move(let pid, let command, let from, let to):
-        return (planned ? "would move" : "moved") + " pid \(pid) (\(command)) from \(from) to \(to)"
-      }
-    }
   }
 
   /// The changes that fence every cpuset-backend private node, and notes on what stays.

@@ -7,14 +7,17 @@
 #   fence apply again    "nothing to change"
 #   a cgroup made later  /rogue with full mems and a process in it: status
 #                        names it and the process, exit 1; --dry-run changes
-#                        nothing; apply narrows it, status is clean again and
-#                        the process's Mems_allowed drop to 0-1
-#   bob                  fence apply refused (exit 1, says to run as root);
+#                        nothing (text and --json: the set-mems step planned);
+#                        apply --json narrows it (the step done, fenced true),
+#                        status is clean again and the process's Mems_allowed
+#                        drop to 0-1
+#   bob                  fence apply refused (exit 1, says to run as root; with
+#                        --json the document's error, exit 1);
 #                        fence status works for him too
 #
 # cases: fence-apply fence-status-fenced fence-status-json fence-apply-idempotent
 # cases: fence-status-leak fence-status-leak-json fence-apply-dry-run
-# cases: fence-apply-fixes-leak fence-status-after-fix fence-apply-needs-root
+# cases: fence-apply-dry-run-json fence-apply-fixes-leak fence-status-after-fix fence-apply-needs-root
 # cases: fence-status-as-user
 
 . /vm/fence.sh
@@ -114,10 +117,37 @@ want_out_has "would set cpuset.mems of /rogue to 0-1"
 want "dry run changed /rogue's cpuset.mems to '$(cat $CG/rogue/cpuset.mems)'" [ -z "$(cat $CG/rogue/cpuset.mems)" ]
 end
 
-run "$PN" fence apply
+# The same plan as one document, then the apply as one document.
+rogue_step() {
+    _n=$(j -n steps) _i=0
+    while [ "$_i" -lt "${_n:-0}" ]; do
+        [ "$(j steps.$_i.action) $(j steps.$_i.cgroup)" = "set-mems /rogue" ] && { echo "$_i"; return 0; }
+        _i=$((_i + 1))
+    done
+    return 1
+}
+run "$PN" fence apply --dry-run --json
+begin fence-apply-dry-run-json
+want_rc 0
+want "schema $(j schema), dry_run $(j dry_run), mechanism $(j mechanism)" \
+    [ "$(j schema) $(j dry_run) $(j mechanism)" = "privnuma.fence-change/1 true cgroup" ]
+st=$(rogue_step)
+want "no set-mems step for /rogue: $OUT" [ -n "$st" ]
+want "/rogue step: was $(j steps.$st.was), after $(j steps.$st.after), $(j steps.$st.outcome)" \
+    [ "$(j steps.$st.was)|$(j steps.$st.after)|$(j steps.$st.outcome)" = "inherited|0 1|planned" ]
+want "/rogue step's file: $(j steps.$st.file)" [ "$(j steps.$st.file)" = "$CG/rogue/cpuset.mems" ]
+want "changes $(j changes), error $(j error)" [ "$(j changes) $(j error)" = "$(j -n steps) null" ]
+want "JSON dry run changed /rogue's cpuset.mems to '$(cat $CG/rogue/cpuset.mems)'" [ -z "$(cat $CG/rogue/cpuset.mems)" ]
+end
+
+run "$PN" fence apply --json
 begin fence-apply-fixes-leak
 want_rc 0
-want_out_has "set cpuset.mems of /rogue to 0-1"
+st=$(rogue_step)
+want "/rogue step in the result: '$st': $OUT" [ -n "$st" ]
+want "/rogue step: $(j steps.$st.outcome), after $(j steps.$st.after)" [ "$(j steps.$st.outcome)|$(j steps.$st.after)" = "done|0 1" ]
+want "dry_run $(j dry_run), fenced $(j fenced), error $(j error)" [ "$(j dry_run) $(j fenced) $(j error)" = "false true null" ]
+want "verdict: $(j verdict)" sh -c 'case "$1" in "fence applied: "*) exit 0 ;; esac; exit 1' - "$(j verdict)"
 want "/rogue cpuset.mems: want 0-1, got '$(cat $CG/rogue/cpuset.mems)'" [ "$(cat $CG/rogue/cpuset.mems)" = 0-1 ]
 want "the sleeping process's mems are '$(grep Mems_allowed_list /proc/$rogue/status)', want 0-1" \
     grep -qE '^Mems_allowed_list:[[:space:]]+0-1$' /proc/$rogue/status
@@ -137,6 +167,10 @@ begin fence-apply-needs-root
 want_rc 1
 want_err_has "only as root"
 want_err_has "sudo privnuma fence apply"
+run run_as bob "$PN" fence apply --json
+want_rc 1
+want "bob's document: error.exit_code $(j error.exit_code), steps $(j -n steps)" [ "$(j error.exit_code) $(j -n steps)" = "1 0" ]
+want_err_has "only as root"
 end
 
 run run_as bob "$PN" fence status

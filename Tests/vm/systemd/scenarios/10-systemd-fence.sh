@@ -2,13 +2,33 @@
 # applies itself; they cover every slice (also ones made later), init.scope and the
 # mount units, and survive daemon-reload, set-property, a login and a reboot;
 # `fence remove` takes them away again.
-# cases: systemd-fence-before systemd-fence-dry-run systemd-fence-apply systemd-fence-status
+# cases: systemd-fence-before systemd-fence-dry-run systemd-fence-dry-run-json
+# cases: systemd-fence-apply systemd-fence-apply-json systemd-fence-status
 # cases: systemd-fence-idempotent systemd-fence-daemon-reload systemd-fence-new-slice
 # cases: systemd-fence-set-property systemd-fence-login systemd-fence-drift
-# cases: systemd-fence-after-reboot systemd-fence-remove
+# cases: systemd-fence-after-reboot systemd-fence-remove systemd-fence-remove-json
 . /vm/sd-fence.sh
 # A login starts user@UID.service: slow on a busy host.
 RUN_TIMEOUT=120
+
+# The value at a path of the last command's JSON document.
+j() { jsonq "$@" < "$_T/out" 2>/dev/null; }
+
+# The index of the first step of the last document whose member $1 is $2.
+step_where() {
+    _n=$(j -n steps) _i=0
+    while [ "$_i" -lt "${_n:-0}" ]; do
+        [ "$(j steps.$_i.$1)" = "$2" ] && { echo "$_i"; return 0; }
+        _i=$((_i + 1))
+    done
+    return 1
+}
+
+# The outcomes of every step of the last document, each once, space-separated.
+outcomes() {
+    _n=$(j -n steps) _i=0
+    while [ "$_i" -lt "${_n:-0}" ]; do j steps.$_i.outcome; _i=$((_i + 1)); done | sort -u | tr '\n' ' '
+}
 
 case $PHASE in
 0)
@@ -30,10 +50,51 @@ case $PHASE in
     want "dry run wrote a file" [ ! -e "$UNITS/slice.d/90-privnuma-fence.conf" ]
     end
 
+    # The same plan as one document: each drop-in with its contents, nothing done.
+    run privnuma fence apply --dry-run --json
+    begin systemd-fence-dry-run-json
+    want_rc 0
+    want "schema $(j schema), command $(j command)" [ "$(j schema)|$(j command)" = "privnuma.fence-change/1|fence apply" ]
+    want "dry_run $(j dry_run), mechanism $(j mechanism)" [ "$(j dry_run) $(j mechanism)" = "true systemd" ]
+    want "outcomes: $(outcomes)" [ "$(outcomes)" = "planned " ]
+    st=$(step_where file "$UNITS/slice.d/90-privnuma-fence.conf")
+    want "no step for slice.d's drop-in: $OUT" [ -n "$st" ]
+    want "slice.d step: $(j steps.$st.action), before $(j steps.$st.before)" [ "$(j steps.$st.action) $(j steps.$st.before)" = "write-drop-in null" ]
+    want "slice.d drop-in after: $(j steps.$st.after | tr '\n' ' ')" has "$(j steps.$st.after)" '^AllowedMemoryNodes=0-1$'
+    want "cxl0's opt-in step: $(step_where file "$UNITS/privnuma-cxl0.slice.d/91-privnuma-opt-in.conf")" step_where file "$UNITS/privnuma-cxl0.slice.d/91-privnuma-opt-in.conf"
+    want "last step: $(j steps.$(($(j -n steps) - 1)).action)" [ "$(j steps.$(($(j -n steps) - 1)).action)" = daemon-reload ]
+    want "changes $(j changes) for $(j -n steps) steps" [ "$(j changes)" = "$(j -n steps)" ]
+    want "error: $(j error), fenced: $(j fenced)" [ "$(j error) $(j fenced)" = "null null" ]
+    want "the JSON dry run wrote a file" [ ! -e "$UNITS/slice.d/90-privnuma-fence.conf" ]
+    end
+
+    run privnuma fence apply --json
+    begin systemd-fence-apply-json
+    want_rc 0
+    want "outcomes: $(outcomes)" [ "$(outcomes)" = "done " ]
+    st=$(step_where file "$UNITS/slice.d/90-privnuma-fence.conf")
+    want "the step for slice.d's drop-in: '$st'" [ -n "$st" ]
+    want "what the document says was written is the file: $(j steps.$st.after | tr '\n' ' ')" \
+        [ "$(j steps.$st.after)" = "$(cat "$UNITS/slice.d/90-privnuma-fence.conf")" ]
+    want "reload step: $(step_where action daemon-reload)" step_where action daemon-reload
+    want "fenced $(j fenced), error $(j error)" [ "$(j fenced) $(j error)" = "true null" ]
+    want "verdict: $(j verdict)" has "$(j verdict)" '^fence applied as systemd configuration'
+    want "system.slice after apply --json: $(sd_eff system.slice)" [ "$(sd_eff system.slice)" = 0-1 ]
+    # Again in text: nothing left to change after the document's apply.
+    run privnuma fence apply
+    want_out_has "nothing to change"
+    # A refusal is the same document with the error and the text's exit status.
+    run run_as bob privnuma fence apply --json
+    want "bob's apply --json: exit $RC, error.exit_code $(j error.exit_code)" [ "$RC $(j error.exit_code)" = "1 1" ]
+    want "bob's error: $(j error.message)" has "$(j error.message)" 'only as root'
+    want "bob's document has steps: $(j -n steps)" [ "$(j -n steps)" = 0 ]
+    want "bob's stderr: $ERR" has "$ERR" '^privnuma: .*only as root'
+    end
+
     run privnuma fence apply
     begin systemd-fence-apply
     want_rc 0
-    want_out_has "daemon-reload"
+    want_out_has "nothing to change"
     for cg in system.slice user.slice init.scope; do
         want "$cg effective mems $(sd_eff $cg), want 0-1" [ "$(sd_eff $cg)" = 0-1 ]
     done
@@ -134,6 +195,25 @@ case $PHASE in
     # holding a running unit: remove stops the first and names the second.
     systemd-run --quiet --wait --slice=privnuma-cxl0.slice true
     systemd-run --quiet --unit=pn-hold --slice=privnuma-cxl1.slice sleep 600
+    run privnuma fence remove --dry-run --json
+    begin systemd-fence-remove-json
+    want_rc 0
+    want "schema $(j schema), command $(j command), dry_run $(j dry_run)" \
+        [ "$(j schema)|$(j command)|$(j dry_run)" = "privnuma.fence-change/1|fence remove|true" ]
+    want "outcomes: $(outcomes)" [ "$(outcomes)" = "planned skipped " ]
+    st=$(step_where file "$UNITS/slice.d/90-privnuma-fence.conf")
+    want "slice.d step: $(j steps.$st.action), after $(j steps.$st.after)" [ "$(j steps.$st.action) $(j steps.$st.after)" = "remove-drop-in null" ]
+    want "what it would remove is the file: $(j steps.$st.before | tr '\n' ' ')" \
+        [ "$(j steps.$st.before)" = "$(cat "$UNITS/slice.d/90-privnuma-fence.conf")" ]
+    st=$(step_where unit privnuma-cxl0.slice)
+    want "cxl0's slice: $(j steps.$st.action) $(j steps.$st.outcome) $(j steps.$st.processes)" \
+        [ "$(j steps.$st.action) $(j steps.$st.outcome) $(j steps.$st.processes)" = "stop-slice planned 0" ]
+    st=$(step_where unit privnuma-cxl1.slice)
+    want "cxl1's slice: $(j steps.$st.outcome) $(j steps.$st.processes): $(j steps.$st.reason)" \
+        [ "$(j steps.$st.outcome) $(j steps.$st.processes)" = "skipped 1" ]
+    want "the JSON dry run removed a file" [ -e "$UNITS/slice.d/90-privnuma-fence.conf" ]
+    end
+
     run privnuma fence remove --dry-run
     begin systemd-fence-remove
     want_rc 0
