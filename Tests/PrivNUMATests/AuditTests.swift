@@ -15,10 +15,10 @@ struct AuditTests {
     let report = try audit(ProcFixture.cpuset())
     #expect(report.scanned == 7)
     #expect(report.complete)
-    #expect(report.violations.map(\.pid) == [900, 1234])
+    #expect(report.violations.map(\.process.pid) == [900, 1234])
     let rogue = try #require(report.violations.first)
-    #expect(rogue.command == "rogue")
-    #expect(rogue.uid == 0)
+    #expect(rogue.process.command == "rogue")
+    #expect(rogue.process.user == NamedUser(uid: 0, name: "root"))
     #expect(rogue.node == 3)
     #expect(rogue.pages == 2 + 28 + 257 + 2)
     #expect(rogue.anonPages == rogue.pages)
@@ -32,7 +32,7 @@ struct AuditTests {
   }
 
   @Test func theOptInCgroupAndCgroupsBelowItAreOptedIn() throws {
-    let pids = try audit(ProcFixture.cpuset()).violations.map(\.pid)
+    let pids = try audit(ProcFixture.cpuset()).violations.map(\.process.pid)
     #expect(!pids.contains(812))
     #expect(!pids.contains(813))
   }
@@ -103,7 +103,7 @@ struct AuditTests {
     let report = try audit(ProcFixture.cpuset([node]))
     #expect(report.warnings.contains { $0.contains("/privnuma.slice/gone does not exist") })
     // Then nobody is opted in: 812 and 813 are violations too.
-    #expect(report.violations.map(\.pid) == [812, 813, 900, 1234])
+    #expect(report.violations.map(\.process.pid) == [812, 813, 900, 1234])
   }
 
   @Test func withoutCgroupV2TheFencesAreNotChecked() throws {
@@ -124,7 +124,7 @@ struct AuditTests {
     // leaky: 50 pages under the default policy; its interleave:0-2 mapping's 100 pages on
     // node 2 are opted in. db (prefer:2), weighted interleave, prefer (many) and
     // bind=static are all opted in.
-    #expect(report.violations.map(\.pid) == [701])
+    #expect(report.violations.map(\.process.pid) == [701])
     #expect(report.violations.first?.pages == 50)
     #expect(report.violations.first?.reason == "no memory policy of the process names node 2")
     #expect(report.brokenFences.isEmpty)
@@ -144,7 +144,7 @@ struct AuditTests {
     let unfenced = Fixture.declared(2, "pmem0")
     let report = try audit(ProcFixture.cpuset([unfenced, ProcFixture.mem3]))
     let onTwo = report.violations.filter { $0.node == 2 }
-    #expect(onTwo.map(\.pid) == [1500])
+    #expect(onTwo.map(\.process.pid) == [1500])
     #expect(onTwo.first?.pages == 20)
     #expect(onTwo.first?.reason.contains("not fenced") == true)
     let fence = try #require(report.brokenFences.first { $0.node == 2 })

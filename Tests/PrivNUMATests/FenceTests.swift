@@ -34,7 +34,7 @@ import Testing
     return try Fence.plan(
       machine: machine, tree: read,
       isKernelThread: { Processes.isKernelThread(proc: machine.roots.proc, pid: $0) },
-      command: { Fence.Process.read(proc: machine.roots.proc, pid: $0).command })
+      command: { Processes.info(proc: machine.roots.proc, pid: $0).command })
   }
 
   func leakPaths(_ state: Fence.NodeState) -> [String] { state.leaks.map(\.cgroup) }
@@ -83,7 +83,8 @@ import Testing
     #expect(node2.leaks[0].processes.map(\.pid) == [1, 100])
     #expect(node2.leaks[0].processes.map(\.command) == ["init", "sh"])
     #expect(node2.leaks[0].mems == NodeSet(0...3))
-    #expect(node2.leaks[2].processes == [Fence.Process(pid: 300, command: "bash", uid: 1002)])
+    #expect(node2.leaks[2].processes.map(\.pid) == [300] && node2.leaks[2].processes.first?.user.uid == 1002)
+    #expect(node2.leaks[0].processes.first?.user == NamedUser(uid: 0, name: "root"))
     // user.slice keeps node 3 out already, so bash reaches node 2 only.
     #expect(leakPaths(report.nodes[1]) == ["/", "/system.slice"])
 
@@ -92,7 +93,8 @@ import Testing
     #expect(text.contains("opt-in cgroup /privnuma.slice/cxl0: missing (launches on node 2 fail until 'privnuma fence apply' creates it)"))
     #expect(text.contains("  backend cpuset: 4 processes in 3 other cgroups can allocate there\n"))
     #expect(text.contains("reachable from / (effective mems 0-3, the root cgroup):"))
-    #expect(text.contains("pid 300 bash (uid 1002)"))
+    #expect(text.contains("pid 1 init, root (uid 0)\n"))
+    #expect(text.contains("pid 300 bash, \(node2.leaks[2].processes[0].user)\n"))
     #expect(text.contains("2 kernel threads stay in the root cgroup"))
     #expect(text.contains("run 'privnuma fence apply' as root"))
   }

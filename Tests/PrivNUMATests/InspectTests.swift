@@ -46,7 +46,7 @@ struct InspectTests {
     let report = StatReport(machine: ProcFixture.cpuset(), pids: [812])
     try #require(report.rows.count == 1 && report.errors.isEmpty)
     let row = report.rows[0]
-    #expect(row.info == Processes.Info(command: "app", uid: 1001))
+    #expect(row.process.pid == 812 && row.process.command == "app" && row.process.user.uid == 1001)
     #expect(row.usage.memory(on: 3).anon / page == 33 + 4096 + 4 * 512)
     #expect(row.usage.memory(on: 3).file / page == 1 + 2 * 512)
     #expect(row.usage.memory(on: 3).huge / page == 6 * 512)
@@ -85,7 +85,7 @@ struct InspectTests {
 
   @Test func aMissingProcessIsAnErrorNamingIt() {
     let report = StatReport(machine: ProcFixture.cpuset(), pids: [4444, 1])
-    #expect(report.rows.map(\.pid) == [1])
+    #expect(report.rows.map(\.process.pid) == [1])
     #expect(report.errors.map(\.message) == ["no process 4444"])
     #expect(report.json.rendered().contains("\"error\": \"no process 4444\""))
   }
@@ -99,7 +99,7 @@ struct InspectTests {
 
   @Test func withoutPIDsEveryHolderOfPrivatePagesIsListed() throws {
     let report = try StatReport.scan(machine: ProcFixture.cpuset()).get()
-    #expect(report.rows.map(\.pid) == [812, 813, 900, 1234])
+    #expect(report.rows.map(\.process.pid) == [812, 813, 900, 1234])
     let summary = try #require(report.summary)
     #expect(summary.scanned == 7)
     #expect(summary.unreadable == 0)

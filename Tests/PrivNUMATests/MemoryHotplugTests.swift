@@ -124,7 +124,7 @@ import Testing
     let plan = try Fence.plan(
       machine: machine, tree: tree,
       isKernelThread: { Processes.isKernelThread(proc: machine.roots.proc, pid: $0) },
-      command: { Fence.Process.read(proc: machine.roots.proc, pid: $0).command })
+      command: { Processes.info(proc: machine.roots.proc, pid: $0).command })
     #expect(plan.notes.contains { $0.contains("fenced ahead") })
     // Every top-level cgroup that inherited its mems gets 0-1 explicitly; init leaves the root.
     let explicit = plan.changes.compactMap { change -> String? in

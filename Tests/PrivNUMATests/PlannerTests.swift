@@ -821,7 +821,7 @@ extension PlannerTests {
       ])
       let two = alice.first { $0.hasPrefix("2 ") }?.split(separator: " ").map(String.init) ?? []
       #expect(Array(two.prefix(6)) == ["2", "cxl0", "expander", "kernel", "yes", "migration,mempolicy"])
-      #expect(alice.first { $0.hasPrefix("2 ") }?.contains("allowed: member of group cram") == true)
+      #expect(alice.first { $0.hasPrefix("2 ") }?.contains("allowed: member of group cram (gid 2001), which AllowGroups lists") == true)
       let three = alice.first { $0.hasPrefix("3 ") }?.split(separator: " ").map(String.init) ?? []
       #expect(Array(three.prefix(6)) == ["3", "zram0", "compressed", "kernel", "no", "migration,demotion,reclaim"])
 

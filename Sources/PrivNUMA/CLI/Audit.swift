@@ -96,8 +96,8 @@ extension AuditReport {
       var table = [["PID", "COMMAND", "USER", "NODE", "LABEL", "PAGES", "WHY"]]
       for violation in violations {
         table.append([
-          String(violation.pid), String(violation.command.prefix(15)),
-          violation.user ?? violation.uid.map(String.init) ?? "?", String(violation.node),
+          String(violation.process.pid), String(violation.process.command.prefix(15)),
+          violation.process.user.description, String(violation.node),
           machine.privateNode(violation.node)?.label ?? "", String(violation.pages), violation.reason,
         ])
       }
@@ -106,7 +106,7 @@ extension AuditReport {
     if !shared.isEmpty {
       out += "shared page cache: \(shared.count) (file pages an opted-in job brought in; the process's own cgroup cannot allocate there; not violations)\n"
       for entry in shared {
-        out += "  pid \(entry.pid) \(entry.command): \(entry.pages) file pages on node \(entry.node) (cgroup \(entry.cgroup ?? "?"))\n"
+        out += "  \(entry.process): \(entry.pages) file pages on node \(entry.node) (cgroup \(entry.cgroup ?? "?"))\n"
       }
     }
     if brokenFences.isEmpty {
@@ -161,11 +161,7 @@ extension AuditReport {
         "violations",
         .array(violations.map { violation in
           let node = machine.privateNode(violation.node)
-          return .object([
-            ("pid", .int(Int(violation.pid))),
-            ("command", .string(violation.command)),
-            ("uid", violation.uid.map { .uint(UInt64($0)) } ?? .null),
-            ("user", violation.user.map { .string($0) } ?? .null),
+          return .object(JSON.members(violation.process) + [
             ("node", .int(violation.node)),
             ("label", node.map { .string($0.label) } ?? .null),
             ("backend", node.map { .string($0.backend.rawValue) } ?? .null),
@@ -180,10 +176,7 @@ extension AuditReport {
       (
         "shared_file_pages",
         .array(shared.map { entry in
-          .object([
-            ("pid", .int(Int(entry.pid))),
-            ("command", .string(entry.command)),
-            ("uid", entry.uid.map { .uint(UInt64($0)) } ?? .null),
+          .object(JSON.members(entry.process) + [
             ("node", .int(entry.node)),
             ("pages", .uint(entry.pages)),
             ("cgroup", entry.cgroup.map { .string($0) } ?? .null),

@@ -107,7 +107,7 @@ extension Fence {
         plan = try Fence.plan(
           machine: machine, tree: tree,
           isKernelThread: { Processes.isKernelThread(proc: roots.proc, pid: $0) },
-          command: { Process.read(proc: roots.proc, pid: $0).command })
+          command: { Processes.info(proc: roots.proc, pid: $0).command })
       } catch {
         transcript.stop(error)
         return transcript

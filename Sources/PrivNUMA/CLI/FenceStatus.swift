@@ -1,23 +1,11 @@
 /// `fence status`: each private node's fence as read from the cgroup tree and proc, as text
 /// or JSON (`privnuma.fence/1`); `fence apply` judges its result with the same report.
 extension Fence {
-  /// A process named in a report.
-  struct Process: Equatable, Sendable {
-    var pid: Int32
-    var command: String
-    var uid: UInt32?
-
-    static func read(proc: String, pid: Int32) -> Process {
-      let info = Processes.info(proc: proc, pid: pid)
-      return Process(pid: pid, command: info.command, uid: info.uid)
-    }
-  }
-
   /// A cgroup outside a node's opt-in cgroup that holds processes and can allocate there.
   struct Leak: Equatable, Sendable {
     var cgroup: String
     var mems: NodeSet
-    var processes: [Process]
+    var processes: [NamedProcess]
   }
 
   /// The opt-in cgroup of a cpuset-backend node as found.
@@ -102,10 +90,11 @@ extension Fence {
         let procs = CgroupTree.processes(roots.cgroup, proc: roots.proc)
         kernelThreads = procs.filter { Processes.isKernelThread(proc: roots.proc, pid: $0) }.count
       }
-      var described: [Int32: Process] = [:]
-      func process(_ pid: Int32) -> Process {
+      var described: [Int32: NamedProcess] = [:]
+      var users: [UInt32: String] = [:]
+      func process(_ pid: Int32) -> NamedProcess {
         if let known = described[pid] { return known }
-        let read = Process.read(proc: roots.proc, pid: pid)
+        let read = NamedProcess.read(proc: roots.proc, pid: pid, users: &users)
         described[pid] = read
         return read
       }
@@ -191,7 +180,7 @@ extension Fence {
           let root = leak.cgroup == "/" ? ", the root cgroup" : ""
           out += "  reachable from \(leak.cgroup) (effective mems \(leak.mems.listDescription)\(root))\(leak.processes.isEmpty ? ": empty, drift (a process started there could allocate on the node)" : ":")\n"
           for process in leak.processes {
-            out += "    pid \(process.pid) \(process.command)\(process.uid.map { " (uid \($0))" } ?? "")\n"
+            out += "    \(process)\n"
           }
         }
       }
@@ -286,13 +275,7 @@ extension Fence {
                         (
                           "processes",
                           .array(
-                            leak.processes.map { process in
-                              .object([
-                                ("pid", .int(Int(process.pid))),
-                                ("command", .string(process.command)),
-                                ("uid", process.uid.map { .int(Int($0)) } ?? .null),
-                              ])
-                            })
+                            leak.processes.map { .object(JSON.members($0)) })
                         ),
                       ])
                     })

@@ -133,7 +133,7 @@ extension MigrationPlan {
 /// What a migration did, as text or JSON.
 extension MigrationOutcome {
   var text: String {
-    var out = "process \(plan.pid) (\(plan.command), \(plan.owner.displayName)): from node \(plan.from.isEmpty ? "-" : plan.from.listDescription) to node \(plan.to)\n"
+    var out = "process \(plan.pid) (\(plan.command), \(plan.owner.named)): from node \(plan.from.isEmpty ? "-" : plan.from.listDescription) to node \(plan.to)\n"
     let nodes = plan.before.nodeSet.union(after.nodeSet).union(plan.to)
     var table = [["NODE", "BEFORE", "AFTER"]]
     for node in nodes {
@@ -155,8 +155,7 @@ extension MigrationOutcome {
       ("schema", .string("privnuma.migrate/1")),
       ("pid", .int(Int(plan.pid))),
       ("command", .string(plan.command)),
-      ("uid", .uint(UInt64(plan.owner.uid))),
-      ("user", plan.owner.userName.map { .string($0) } ?? .null),
+    ] + JSON.members(plan.owner.named) + [
       ("from", .nodes(plan.from)),
       ("to", .nodes(plan.to)),
       ("page_size", .uint(pageSize)),

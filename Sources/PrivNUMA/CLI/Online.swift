@@ -207,7 +207,7 @@ enum Online {
     case .success(let audit):
       let strays = audit.violations.filter { $0.node == node.id }
       if !strays.isEmpty {
-        let list = strays.prefix(5).map { "pid \($0.pid) (\($0.command)) \($0.pages) pages" }.joined(separator: ", ")
+        let list = strays.prefix(5).map { "\($0.process): \($0.pages) pages" }.joined(separator: "; ")
         return .failure(.system("processes outside the opt-in cgroup hold pages on node \(node.id): \(list)"))
       }
       say("node \(node.id) (\(node.label)) is online and fenced: \(state.note); no process outside it has a page there (\(audit.scanned) processes scanned)")

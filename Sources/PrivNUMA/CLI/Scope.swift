@@ -9,9 +9,7 @@ enum Scope {
 
   /// Asks systemd for `privnuma-PID.scope` in `slice` around this process.
   static func start(slice: String, systemd: Systemd) -> Failure? {
-    let uid = Identity.current().uid
-    let user = Identity.userName(uid: uid) ?? String(uid)
-    return systemd.startScope(slice: slice, description: "privnuma launch by \(user) in \(slice)")
+    return systemd.startScope(slice: slice, description: "privnuma launch by \(Identity.current().named) in \(slice)")
   }
 
   /// Runs `privnuma __scope SLICE -- ARGS...` with the rights privnuma started with, before

@@ -168,7 +168,7 @@ extension StatReport {
         ("Anon", { $0.anon }), ("File", { $0.file }), ("Total", { $0.total }), ("(hugetlb)", { $0.huge }),
       ]
       return NodeTable(
-        title: "Per-node memory of process \(row.pid) (\(row.info.command)) in MiB", nodes: columns,
+        title: "Per-node memory of process \(row.process.pid) (\(row.process.command)) in MiB", nodes: columns,
         rows: parts.map { name, value in
           NodeTable.Row(name: name, values: columns.map { Int64(value(row.usage.memory(on: $0))) })
         })
@@ -177,7 +177,7 @@ extension StatReport {
       title: summary == nil ? "Per-node process memory in MiB" : "Processes with pages on a private node, memory per node in MiB",
       nodes: columns,
       rows: rows.map { row in
-        NodeTable.Row(name: "\(row.pid) (\(row.info.command.prefix(15)))", values: columns.map { Int64(row.usage.memory(on: $0).total) })
+        NodeTable.Row(name: "\(row.process.pid) (\(row.process.command.prefix(15)))", values: columns.map { Int64(row.usage.memory(on: $0).total) })
       }, totalRow: true)
   }
 
@@ -225,11 +225,7 @@ extension StatReport {
     let privateSet = machine.privateSet
     let processes: [JSON] = rows.map { row in
       let privatePages = row.usage.nodes.filter { privateSet.contains($0.node) }.reduce(UInt64(0)) { $0 + $1.memory.total } / pageSize
-      return .object([
-        ("pid", .int(Int(row.pid))),
-        ("command", .string(row.info.command)),
-        ("uid", row.info.uid.map { .uint(UInt64($0)) } ?? .null),
-        ("user", row.user.map { .string($0) } ?? .null),
+      return .object(JSON.members(row.process) + [
         ("nodes", .object(row.usage.nodes.map { (String($0.node), memoryJSON($0.memory, privateNode: privateSet.contains($0.node))) })),
         ("total", memoryJSON(row.usage.total, privateNode: nil)),
         ("private_pages", .uint(privatePages)),

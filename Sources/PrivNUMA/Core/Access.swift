@@ -22,7 +22,12 @@ public enum Access {
         unresolved.append("AllowUsers name '\(user)' could not be resolved (\(names.advice))")
         continue
       }
-      if uid == identity.uid { return Decision(allowed: true, reason: "AllowUsers lists \(user)", unresolved: unresolved) }
+      if uid == identity.uid {
+        // The name as the registry writes it: no lookup on the launch path. A numeric entry is no name.
+        let name = user.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? identity.userName : user
+        let named = NamedUser(uid: uid, name: name)
+        return Decision(allowed: true, reason: "\(named) is listed in AllowUsers", unresolved: unresolved)
+      }
     }
     for group in node.allowGroups ?? [] {
       guard let gid = names.groupID(group) else {
@@ -30,7 +35,8 @@ public enum Access {
         continue
       }
       if identity.groups.contains(gid) {
-        return Decision(allowed: true, reason: "member of group \(group) (AllowGroups)", unresolved: unresolved)
+        let named = NamedGroup(gid: gid, name: group.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? nil : group)
+        return Decision(allowed: true, reason: "member of group \(named), which AllowGroups lists", unresolved: unresolved)
       }
     }
     var rule: [String] = []
@@ -38,6 +44,6 @@ public enum Access {
     if let groups = node.allowGroups { rule.append("AllowGroups=" + groups.joined(separator: " ")) }
     return Decision(
       allowed: false,
-      reason: "\(identity.displayName) is not allowed (\(rule.joined(separator: ", ")))", unresolved: unresolved)
+      reason: "\(identity.named) is not allowed (\(rule.joined(separator: ", ")))", unresolved: unresolved)
   }
 }

@@ -4,10 +4,7 @@
 /// with many processes is never held in memory; `privnuma audit` renders it (CLI/Audit).
 struct AuditReport {
   struct Violation: Equatable {
-    var pid: Int32
-    var command: String
-    var uid: UInt32?
-    var user: String?
+    var process: NamedProcess
     var node: Int
     var cgroup: String?
     /// Pages not opted into, in base pages.
@@ -19,9 +16,7 @@ struct AuditReport {
   /// File pages a process outside the opt-in cgroup maps on a cpuset node its own cgroup
   /// cannot allocate on: page cache an opted-in job brought in.
   struct SharedFilePages: Equatable {
-    var pid: Int32
-    var command: String
-    var uid: UInt32?
+    var process: NamedProcess
     var node: Int
     var cgroup: String?
     var pages: UInt64
@@ -111,7 +106,7 @@ struct AuditReport {
       }
       if !holds { continue }
       let cgroup = ProcessStatus.cgroup(proc: proc, pid: pid)
-      var info: Processes.Info?
+      var named: NamedProcess?
       for (index, node) in nodes.enumerated() where holdings[index].bytes > 0 {
         let holding = holdings[index]
         let inOptIn =
@@ -124,9 +119,9 @@ struct AuditReport {
         case .cpuset:
           if inOptIn { continue }
           if bytes > anon && !reaches(cgroup, node.id, mount: machine.roots.cgroup) {
-            if info == nil { info = Processes.info(proc: proc, pid: pid) }
+            if named == nil { named = NamedProcess.read(proc: proc, pid: pid, users: &users) }
             report.shared.append(SharedFilePages(
-              pid: pid, command: info!.command, uid: info!.uid, node: node.id, cgroup: cgroup,
+              process: named!, node: node.id, cgroup: cgroup,
               pages: (bytes - anon) / report.pageSize))
             bytes = anon
             if bytes == 0 { continue }
@@ -141,10 +136,9 @@ struct AuditReport {
         case .none:
           reason = "node \(node.id) is not fenced (backend none): any process may allocate there"
         }
-        if info == nil { info = Processes.info(proc: proc, pid: pid) }
+        if named == nil { named = NamedProcess.read(proc: proc, pid: pid, users: &users) }
         report.violations.append(Violation(
-          pid: pid, command: info!.command, uid: info!.uid, user: Processes.userName(info!.uid, cache: &users),
-          node: node.id, cgroup: cgroup, pages: bytes / report.pageSize, anonPages: anon / report.pageSize,
+          process: named!, node: node.id, cgroup: cgroup, pages: bytes / report.pageSize, anonPages: anon / report.pageSize,
           reason: reason))
       }
     }

@@ -56,11 +56,11 @@ struct MigrationPlanner {
     guard let uid = status.uid else {
       return .failure(.system("cannot tell who owns process \(pid): no Uid line in \(proc)/\(pid)/status"))
     }
-    // displayName looks the owner's name up when a message needs it.
+    // named looks the owner's name up when a message needs it.
     let owner = uid == caller.uid ? caller : self.owner(uid)
     let crossUser = uid != caller.uid
     if crossUser && caller.uid != 0 && elevated {
-      return .failure(.refused("process \(pid) (\(status.name)) belongs to \(owner.displayName); only root may migrate another user's process, and privnuma does not lend its installed privilege for it"))
+      return .failure(.refused("process \(pid) (\(status.name)) belongs to \(owner.named); only root may migrate another user's process, and privnuma does not lend its installed privilege for it"))
     }
 
     let before: MemoryUsage
@@ -68,7 +68,7 @@ struct MigrationPlanner {
     case .failure(let error):
       if Processes.vanished(error) { return .failure(.system("no process \(pid)")) }
       if error == .accessDenied || error == .notPermitted {
-        return .failure(.system("cannot read the pages of process \(pid) (\(status.name)): \(error); it belongs to \(owner.displayName), and moving another user's pages needs root (CAP_SYS_NICE)"))
+        return .failure(.system("cannot read the pages of process \(pid) (\(status.name)): \(error); it belongs to \(owner.named), and moving another user's pages needs root (CAP_SYS_NICE)"))
       }
       return .failure(.system("cannot read \(proc)/\(pid)/numa_maps: \(error)"))
     case .success(let usage): before = usage
@@ -173,7 +173,7 @@ struct MigrationPlan {
 
   /// A failed migrate_pages, with what its errno means here.
   func failure(_ error: Errno) -> Failure {
-    let values = ["pid": String(pid), "from": "\(from)", "to": "\(to)", "owner": owner.displayName]
+    let values = ["pid": String(pid), "from": "\(from)", "to": "\(to)", "owner": owner.named.description]
     let advice = Advice.text(crossUser ? .migratePagesOfAnotherUser : .migratePages, error, values)
     return .system("migrate_pages(\(pid), from \(from), to \(to)) failed with \(error): \(advice)")
   }

@@ -3,9 +3,7 @@
 /// through System); `privnuma stat` renders it (CLI/Stat).
 struct StatReport {
   struct Row {
-    var pid: Int32
-    var info: Processes.Info
-    var user: String?
+    var process: NamedProcess
     var usage: MemoryUsage
   }
 
@@ -37,8 +35,7 @@ struct StatReport {
       case .failure(let error):
         errors.append(ProcessError(pid: pid, message: Advice.text(.readNumaMaps, error, ["pid": String(pid)])))
       case .success(let usage):
-        let info = Processes.info(proc: proc, pid: pid)
-        rows.append(Row(pid: pid, info: info, user: Processes.userName(info.uid, cache: &users), usage: usage))
+        rows.append(Row(process: NamedProcess.read(proc: proc, pid: pid, users: &users), usage: usage))
       }
     }
   }
@@ -78,8 +75,7 @@ struct StatReport {
         let previous = summary.nodes[entry.node] ?? (0, 0)
         summary.nodes[entry.node] = (previous.processes + 1, previous.pages + pages)
       }
-      let info = Processes.info(proc: proc, pid: pid)
-      report.rows.append(Row(pid: pid, info: info, user: Processes.userName(info.uid, cache: &users), usage: usage))
+      report.rows.append(Row(process: NamedProcess.read(proc: proc, pid: pid, users: &users), usage: usage))
     }
     report.summary = summary
     return .success(report)

@@ -44,9 +44,8 @@ public struct Identity: Sendable, Equatable {
     Accounts.user(uid: uid)?.name
   }
 
-  public var displayName: String {
-    (userName ?? Identity.userName(uid: uid)).map { "\($0) (uid \(uid))" } ?? "uid \(uid)"
-  }
+  /// This user as every command names one (looks the name up when it is not known yet).
+  public var named: NamedUser { NamedUser(uid: uid, name: userName ?? Identity.userName(uid: uid)) }
 }
 
 /// Resolves the user and group names of `AllowUsers=`/`AllowGroups=`; injectable for tests.

@@ -20,6 +20,16 @@ public enum JSON: Equatable, Sendable {
 
   public static func nodes(_ set: IDSet) -> JSON { .array(set.map { .int($0) }) }
 
+  /// A user as every document names one: `"user": "alice", "uid": 1001` (null when unknown).
+  static func members(_ user: NamedUser) -> [(String, JSON)] {
+    [("user", user.name.map { .string($0) } ?? .null), ("uid", user.uid.map { .uint(UInt64($0)) } ?? .null)]
+  }
+
+  /// A process: `"pid"`, `"command"`, then its user's members.
+  static func members(_ process: NamedProcess) -> [(String, JSON)] {
+    [("pid", .int(Int(process.pid))), ("command", .string(process.command))] + members(process.user)
+  }
+
   /// Pretty output with two-space indentation, ending without a newline.
   public func rendered(indent: Int = 0, pretty: Bool = true) -> String {
     var all: [UInt8] = []

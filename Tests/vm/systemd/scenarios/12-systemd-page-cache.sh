@@ -31,7 +31,7 @@ run privnuma audit
 begin systemd-page-cache-audit-shared
 want_rc 0
 want_out_has "shared page cache: 1"
-want "audit does not list bob's pid $pid as sharing: $OUT" has "$OUT" "pid $pid pc-sleep: [0-9]+ file pages on node 2"
+want "audit does not list bob's pid $pid as sharing: $OUT" has "$OUT" "pid $pid pc-sleep, bob \\(uid 1002\\): [0-9]+ file pages on node 2"
 want_out_has "violations: none"
 end
 kill "$pid" 2>/dev/null
@@ -45,7 +45,7 @@ sleep 2
 run privnuma audit
 begin systemd-page-cache-audit-leak
 want_rc 1
-want "audit does not list the leaking mapping as a violation: $OUT" has "$OUT" 'pc-sleep +bob +2 +cxl0'
+want "audit does not list the leaking mapping as a violation: $OUT" has "$OUT" 'pc-sleep +bob \(uid 1002\) +2 +cxl0'
 end
 systemctl stop pc-leak.service >/dev/null 2>&1
 systemctl revert pcleak.slice >/dev/null 2>&1
