@@ -18,7 +18,7 @@ shm-interleave        | same | | --length 4M --shm @K -i 0-3 --touch
 shm-interleave-later  | same | | --length 4M --shm @K -i 0-3
 shm-membind           | same | | --length 2M --shm @K -m 2 --touch
 shm-preferred         | privnuma=prefer:3 | | --length 2M --shm @K -p 3 --touch
-shm-local             | privnuma=local | | --length 2M --shm @K -l --touch
+shm-local             | same | | --length 2M --shm @K -l --touch
 shm-shmid             | same | | --length 2M --shmid 5 --shm @K -m 1 --touch
 shm-offset            | same | | --length 2M --offset 1M --shm @K -m 2 --touch
 shm-huge              | same | | --huge --length 4M --shm @K -m 2 --touch
