@@ -110,53 +110,46 @@ Capabilities=migration mempolicy
 AllowUsers=bob
 Cgroup=privnuma.slice/cxl0
 EOF
-if [ ! -e /dev/fuse ]; then
-    fail trust-fuse-setcap "no /dev/fuse after insmod $fuse_ko"
-    fail trust-fuse-setuid "no /dev/fuse after insmod $fuse_ko"
-    fail trust-fuse-root-mount-setcap "no /dev/fuse after insmod $fuse_ko"
-    fail trust-fuse-root-mount-setuid "no /dev/fuse after insmod $fuse_ko"
-elif ! fakefs "$REG" 50-cxl0.conf "$fake" 1002; then
-    fail trust-fuse-setcap "fakefs could not mount over $REG"
-    fail trust-fuse-setuid "fakefs could not mount over $REG"
-    fail trust-fuse-root-mount-setcap "fakefs could not mount over $REG for uid 1002"
-    fail trust-fuse-root-mount-setuid "fakefs could not mount over $REG for uid 1002"
-else
+# fuse_refused PREFIX UID: fakefs mounted over the registry as UID's mount
+# (its super options say user_id=UID) serves the fake file as root-owned 0644;
+# bob's launch through each install is refused (cases PREFIX-setcap and
+# PREFIX-setuid) and nothing runs.
+fuse_refused() {
+    local prefix=$1 uid=$2 install m listing options
+    if ! fakefs "$REG" 50-cxl0.conf "$fake" "$uid"; then
+        for install in $installs; do fail "$prefix-${install%%:*}" "fakefs could not mount over $REG for uid $uid"; done
+        return
+    fi
     listing=$(ls -ln "$REG" 2>&1 | tr '\n' ' ')
+    options=$(awk -v m="$REG" '$5 == m { print $NF }' /proc/self/mountinfo)
     for install in $installs; do
         m=$(marker)
         run run_as bob "${install#*:}" -m cxl0 workload 64 "$m"
-        begin "trust-fuse-${install%%:*}"
-        note "the mount shows: $listing"
+        begin "$prefix-${install%%:*}"
+        note "the mount shows: $listing; super options: $options"
         want "the FUSE mount does not show a root-owned 0644 file: $listing" \
             sh -c 'ls -ln "$1" | grep -qE "^-rw-r--r-- +1 +0 +0 .*50-cxl0.conf"' - "$REG"
+        want "the mount's super options '$options' do not say user_id=$uid" \
+            sh -c 'printf "%s" "$1" | grep -q "user_id=$2,"' - "$options" "$uid"
         want_rc 3
         want_err_has "insecure registry: $REG is on a FUSE file system (fuse.fakefs at $REG)"
         want_no_marker "$m"
         end
     done
     umount "$REG"
+}
+
+if [ ! -e /dev/fuse ]; then
+    for case in trust-fuse-setcap trust-fuse-setuid trust-fuse-root-mount-setcap trust-fuse-root-mount-setuid; do
+        fail "$case" "no /dev/fuse after insmod $fuse_ko"
+    done
+else
+    # Mounted by bob's uid, as a user's FUSE daemon would.
+    fuse_refused trust-fuse 1002
     # A FUSE mount root made (user_id=0, as a daemon root starts would make it):
     # no user_id= of a user and nothing in /etc/fstab, so only the FUSE rule
     # stands between bob and the file it serves.
-    if ! fakefs "$REG" 50-cxl0.conf "$fake" 0; then
-        fail trust-fuse-root-mount-setcap "fakefs could not mount over $REG for uid 0"
-        fail trust-fuse-root-mount-setuid "fakefs could not mount over $REG for uid 0"
-    else
-        options=$(awk -v m="$REG" '$5 == m { print $NF }' /proc/self/mountinfo)
-        for install in $installs; do
-            m=$(marker)
-            run run_as bob "${install#*:}" -m cxl0 workload 64 "$m"
-            begin "trust-fuse-root-mount-${install%%:*}"
-            note "super options: $options"
-            want "the mount's super options '$options' do not say user_id=0" \
-                sh -c 'printf "%s" "$1" | grep -q "user_id=0,"' - "$options"
-            want_rc 3
-            want_err_has "insecure registry: $REG is on a FUSE file system (fuse.fakefs at $REG)"
-            want_no_marker "$m"
-            end
-        done
-        umount "$REG"
-    fi
+    fuse_refused trust-fuse-root-mount 0
 fi
 rm -f "$fake"
 
