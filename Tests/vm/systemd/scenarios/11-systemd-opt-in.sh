@@ -81,14 +81,22 @@ end
 cp /usr/bin/privnuma /usr/local/bin/privnuma-suid
 chown root:root /usr/local/bin/privnuma-suid
 chmod 4755 /usr/local/bin/privnuma-suid
-run su - alice -c '/usr/local/bin/privnuma-suid -p cxl0 -- /bin/sh -c "cat /proc/self/cgroup; systemctl show -P Slice \$(basename \$(sed -n s/^0:://p /proc/self/cgroup)); exec workload 32"'
-begin systemd-optin-login-scope
-want_rc 0
-want_out_has "0::/privnuma.slice/privnuma-cxl0.slice/privnuma-"
-want_out_has "^privnuma-cxl0.slice$"
-want_policy prefer:2
-want_share 2 95
-end
+# login_scope CASE USER LAUNCH SLICE POLICY: LAUNCH from USER's login shell runs
+# in a scope systemd made in SLICE (the cgroup and the scope's Slice= say so),
+# with POLICY and its pages on POLICY's node.
+login_scope() {
+    local case=$1 user=$2 launch=$3 slice=$4 policy=$5
+    run su - "$user" -c "$launch -- /bin/sh -c \"cat /proc/self/cgroup; systemctl show -P Slice \\\$(basename \\\$(sed -n s/^0:://p /proc/self/cgroup)); exec workload 32\""
+    begin "$case"
+    want_rc 0
+    want_out_has "0::/privnuma.slice/$slice/privnuma-"
+    want_out_has "^$slice\$"
+    want_policy "$policy"
+    want_share "${policy#*:}" 95
+    end
+}
+
+login_scope systemd-optin-login-scope alice "/usr/local/bin/privnuma-suid -p cxl0" privnuma-cxl0.slice prefer:2
 
 m=$(marker)
 run su - bob -c "/usr/local/bin/privnuma-suid -p cxl0 -- workload 16 $m"
@@ -97,13 +105,7 @@ want_rc 3
 want_no_marker "$m"
 end
 
-run su - root -c 'privnuma -m cxl1 -- /bin/sh -c "cat /proc/self/cgroup; exec workload 16"'
-begin systemd-optin-login-root
-want_rc 0
-want_out_has "0::/privnuma.slice/privnuma-cxl1.slice/privnuma-"
-want_policy bind:3
-want_share 3 95
-end
+login_scope systemd-optin-login-root root "privnuma -m cxl1" privnuma-cxl1.slice bind:3
 
 m=$(marker)
 run su - alice -c "privnuma -p cxl0 -- workload 16 $m"
