@@ -18,6 +18,13 @@
 #   pages_on_set NODES [OUTPUT] sum over a node list (0,2-3)
 #   total_pages [OUTPUT]        pages of the mapping on all nodes
 #
+# Reading the last `run`'s JSON document (jsonq)
+#   j [-n] PATH                 the value at PATH (-n: how many elements)
+#   step_where MEMBER VALUE...  index of the first of its `steps` whose
+#                               members have these values (fence apply or
+#                               remove --json); false when none has
+#   step_outcomes               the outcomes of its steps, each once, sorted
+#
 # Test cases built from expectations about the last `run`
 #   begin NAME                  start a test case
 #   want_rc N                   exit status N
@@ -121,6 +128,32 @@ total_pages() {
 # "N0=… N2=…" summary of the last workload run, for failure reasons.
 _counts() {
     printf '%s\n' "${1-$OUT}" | awk '$1 ~ /^N[0-9]+$/ { printf "%s%s=%s", s, $1, $2; s = " " } END { if (!s) printf "no page counts" }'
+}
+
+# --- reading JSON output -------------------------------------------------
+
+j() { jsonq "$@" < "$_T/out" 2>/dev/null; }
+
+step_where() {
+    local n i=0 ok member word
+    n=$(j -n steps)
+    while [ "$i" -lt "${n:-0}" ]; do
+        ok=1 member=
+        for word in "$@"; do
+            if [ -z "$member" ]; then member=$word; continue; fi
+            [ "$(j "steps.$i.$member")" = "$word" ] || ok=0
+            member=
+        done
+        [ "$ok" = 1 ] && { echo "$i"; return 0; }
+        i=$((i + 1))
+    done
+    return 1
+}
+
+step_outcomes() {
+    local n i=0
+    n=$(j -n steps)
+    while [ "$i" -lt "${n:-0}" ]; do j "steps.$i.outcome"; i=$((i + 1)); done | sort -u | tr '\n' ' '
 }
 
 # --- machine facts --------------------------------------------------------

@@ -60,7 +60,6 @@ want "processes outside /privnuma.slice/cxl1 whose Mems_allowed has node 3: $r3"
 end
 
 run "$PN" fence status --json
-j() { jsonq "$@" < "$_T/out" 2>/dev/null; }
 begin fence-status-json
 want_rc 0
 want "schema: got '$(j schema)'" [ "$(j schema)" = privnuma.fence/1 ]
@@ -118,20 +117,12 @@ want "dry run changed /rogue's cpuset.mems to '$(cat $CG/rogue/cpuset.mems)'" [ 
 end
 
 # The same plan as one document, then the apply as one document.
-rogue_step() {
-    _n=$(j -n steps) _i=0
-    while [ "$_i" -lt "${_n:-0}" ]; do
-        [ "$(j steps.$_i.action) $(j steps.$_i.cgroup)" = "set-mems /rogue" ] && { echo "$_i"; return 0; }
-        _i=$((_i + 1))
-    done
-    return 1
-}
 run "$PN" fence apply --dry-run --json
 begin fence-apply-dry-run-json
 want_rc 0
 want "schema $(j schema), dry_run $(j dry_run), mechanism $(j mechanism)" \
     [ "$(j schema) $(j dry_run) $(j mechanism)" = "privnuma.fence-change/1 true cgroup" ]
-st=$(rogue_step)
+st=$(step_where action set-mems cgroup /rogue)
 want "no set-mems step for /rogue: $OUT" [ -n "$st" ]
 want "/rogue step: was $(j steps.$st.was), after $(j steps.$st.after), $(j steps.$st.outcome)" \
     [ "$(j steps.$st.was)|$(j steps.$st.after)|$(j steps.$st.outcome)" = "inherited|0 1|planned" ]
@@ -143,7 +134,7 @@ end
 run "$PN" fence apply --json
 begin fence-apply-fixes-leak
 want_rc 0
-st=$(rogue_step)
+st=$(step_where action set-mems cgroup /rogue)
 want "/rogue step in the result: '$st': $OUT" [ -n "$st" ]
 want "/rogue step: $(j steps.$st.outcome), after $(j steps.$st.after)" [ "$(j steps.$st.outcome)|$(j steps.$st.after)" = "done|0 1" ]
 want "dry_run $(j dry_run), fenced $(j fenced), error $(j error)" [ "$(j dry_run) $(j fenced) $(j error)" = "false true null" ]

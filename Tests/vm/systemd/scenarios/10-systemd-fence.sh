@@ -11,25 +11,6 @@
 # A login starts user@UID.service: slow on a busy host.
 RUN_TIMEOUT=120
 
-# The value at a path of the last command's JSON document.
-j() { jsonq "$@" < "$_T/out" 2>/dev/null; }
-
-# The index of the first step of the last document whose member $1 is $2.
-step_where() {
-    _n=$(j -n steps) _i=0
-    while [ "$_i" -lt "${_n:-0}" ]; do
-        [ "$(j steps.$_i.$1)" = "$2" ] && { echo "$_i"; return 0; }
-        _i=$((_i + 1))
-    done
-    return 1
-}
-
-# The outcomes of every step of the last document, each once, space-separated.
-outcomes() {
-    _n=$(j -n steps) _i=0
-    while [ "$_i" -lt "${_n:-0}" ]; do j steps.$_i.outcome; _i=$((_i + 1)); done | sort -u | tr '\n' ' '
-}
-
 case $PHASE in
 0)
     sd_registry
@@ -56,7 +37,7 @@ case $PHASE in
     want_rc 0
     want "schema $(j schema), command $(j command)" [ "$(j schema)|$(j command)" = "privnuma.fence-change/1|fence apply" ]
     want "dry_run $(j dry_run), mechanism $(j mechanism)" [ "$(j dry_run) $(j mechanism)" = "true systemd" ]
-    want "outcomes: $(outcomes)" [ "$(outcomes)" = "planned " ]
+    want "outcomes: $(step_outcomes)" [ "$(step_outcomes)" = "planned " ]
     st=$(step_where file "$UNITS/slice.d/90-privnuma-fence.conf")
     want "no step for slice.d's drop-in: $OUT" [ -n "$st" ]
     want "slice.d step: $(j steps.$st.action), before $(j steps.$st.before)" [ "$(j steps.$st.action) $(j steps.$st.before)" = "write-drop-in null" ]
@@ -71,7 +52,7 @@ case $PHASE in
     run privnuma fence apply --json
     begin systemd-fence-apply-json
     want_rc 0
-    want "outcomes: $(outcomes)" [ "$(outcomes)" = "done " ]
+    want "outcomes: $(step_outcomes)" [ "$(step_outcomes)" = "done " ]
     st=$(step_where file "$UNITS/slice.d/90-privnuma-fence.conf")
     want "the step for slice.d's drop-in: '$st'" [ -n "$st" ]
     want "what the document says was written is the file: $(j steps.$st.after | tr '\n' ' ')" \
@@ -200,7 +181,7 @@ case $PHASE in
     want_rc 0
     want "schema $(j schema), command $(j command), dry_run $(j dry_run)" \
         [ "$(j schema)|$(j command)|$(j dry_run)" = "privnuma.fence-change/1|fence remove|true" ]
-    want "outcomes: $(outcomes)" [ "$(outcomes)" = "planned skipped " ]
+    want "outcomes: $(step_outcomes)" [ "$(step_outcomes)" = "planned skipped " ]
     st=$(step_where file "$UNITS/slice.d/90-privnuma-fence.conf")
     want "slice.d step: $(j steps.$st.action), after $(j steps.$st.after)" [ "$(j steps.$st.action) $(j steps.$st.after)" = "remove-drop-in null" ]
     want "what it would remove is the file: $(j steps.$st.before | tr '\n' ' ')" \
