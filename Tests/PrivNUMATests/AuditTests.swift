@@ -18,7 +18,7 @@ struct AuditTests {
     #expect(report.violations.map(\.process.pid) == [900, 1234])
     let rogue = try #require(report.violations.first)
     #expect(rogue.process.command == "rogue")
-    #expect(rogue.process.user == NamedUser(uid: 0, name: "root"))
+    #expect(rogue.process.user == NamedID.user(0, "root"))
     #expect(rogue.node == 3)
     #expect(rogue.pages == 2 + 28 + 257 + 2)
     #expect(rogue.anonPages == rogue.pages)

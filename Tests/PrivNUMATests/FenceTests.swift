@@ -83,8 +83,8 @@ import Testing
     #expect(node2.leaks[0].processes.map(\.pid) == [1, 100])
     #expect(node2.leaks[0].processes.map(\.command) == ["init", "sh"])
     #expect(node2.leaks[0].mems == NodeSet(0...3))
-    #expect(node2.leaks[2].processes.map(\.pid) == [300] && node2.leaks[2].processes.first?.user.uid == 1002)
-    #expect(node2.leaks[0].processes.first?.user == NamedUser(uid: 0, name: "root"))
+    #expect(node2.leaks[2].processes.map(\.pid) == [300] && node2.leaks[2].processes.first?.user.id == 1002)
+    #expect(node2.leaks[0].processes.first?.user == NamedID.user(0, "root"))
     // user.slice keeps node 3 out already, so bash reaches node 2 only.
     #expect(leakPaths(report.nodes[1]) == ["/", "/system.slice"])
 

@@ -134,11 +134,7 @@ import Testing
       try SystemdFenceCommandTests().write("populated 1\n", cgroup + "/privnuma.slice/privnuma-cxl1.slice/cgroup.events")
       try SystemdFenceCommandTests().write("42\n", cgroup + "/privnuma.slice/privnuma-cxl1.slice/job.service/cgroup.procs")
       let systemd = RecordingSystemd(owns: true, unitDirectory: units)
-      var environment = Environment(
-        roots: Roots(sysfs: "/nonexistent", proc: "/nonexistent", cgroup: cgroup, registry: "/nonexistent"),
-        privilege: Privilege(elevated: false), identity: MigrateTests.root, names: Fixture.names, kernel: SystemKernel(),
-        systemd: systemd)
-      environment.ignoredOverrides = []
+      let environment = SystemdFenceCommandTests.root(cgroup: cgroup, systemd: systemd)
       let document = try Self.document(Fence.removing(dryRun: false, environment))
       #expect(document["schema"] as? String == "privnuma.fence-change/1" && document["command"] as? String == "fence remove")
       let steps = Self.steps(document)

@@ -46,7 +46,7 @@ struct InspectTests {
     let report = StatReport(machine: ProcFixture.cpuset(), pids: [812])
     try #require(report.rows.count == 1 && report.errors.isEmpty)
     let row = report.rows[0]
-    #expect(row.process.pid == 812 && row.process.command == "app" && row.process.user.uid == 1001)
+    #expect(row.process.pid == 812 && row.process.command == "app" && row.process.user.id == 1001)
     #expect(row.usage.memory(on: 3).anon / page == 33 + 4096 + 4 * 512)
     #expect(row.usage.memory(on: 3).file / page == 1 + 2 * 512)
     #expect(row.usage.memory(on: 3).huge / page == 6 * 512)

@@ -187,6 +187,16 @@ final class RecordingSystemd: Systemd, @unchecked Sendable {
     try body(directory)
   }
 
+  /// Root on a systemd host whose cgroup tree is `cgroup` (nothing else is read).
+  static func root(cgroup: String, systemd: Systemd) -> Environment {
+    var environment = Environment(
+      roots: Roots(sysfs: "/nonexistent", proc: "/nonexistent", cgroup: cgroup, registry: "/nonexistent"),
+      privilege: Privilege(elevated: false), identity: MigrateTests.root, names: Fixture.names, kernel: SystemKernel(),
+      systemd: systemd)
+    environment.ignoredOverrides = []
+    return environment
+  }
+
   func write(_ text: String, _ path: String) throws {
     _ = system("mkdir -p '\(String(path[..<path.lastIndex(of: "/")!]))'")
     try text.write(toFile: path, atomically: false, encoding: .utf8)
@@ -296,11 +306,7 @@ final class RecordingSystemd: Systemd, @unchecked Sendable {
       try write("42\n", cgroup + "/privnuma.slice/privnuma-cxl1.slice/job.service/cgroup.procs")
       try write("populated 1\nfrozen 0\n", cgroup + "/privnuma.slice/cgroup.events")
       let systemd = RecordingSystemd(owns: true, unitDirectory: units)
-      var environment = Environment(
-        roots: Roots(sysfs: "/nonexistent", proc: "/nonexistent", cgroup: cgroup, registry: "/nonexistent"),
-        privilege: Privilege(elevated: false), identity: MigrateTests.root, names: Fixture.names, kernel: SystemKernel(),
-        systemd: systemd)
-      environment.ignoredOverrides = []
+      let environment = Self.root(cgroup: cgroup, systemd: systemd)
 
       #expect(Command.fence.invoke(["remove", "--dry-run"], environment) == .success(0))
       #expect(Fence.installedDropIns(units: units).count == 5 && systemd.calls.isEmpty)

@@ -15,7 +15,7 @@ import Testing
     var expected: [String]
   }
 
-  static let root = NamedUser(uid: 0, name: "root").description
+  static let root = NamedID.user(0, "root").description
 
   func said() throws -> [Said] {
     var said: [Said] = []
@@ -98,11 +98,12 @@ import Testing
   }
 
   @Test func theFormsThemselves() {
-    #expect(NamedUser(uid: 1001, name: "alice").description == "alice (uid 1001)")
-    #expect(NamedUser(uid: 4242, name: nil).description == "uid 4242")
-    #expect(NamedUser(uid: 4242, name: "").description == "uid 4242")
-    #expect(NamedGroup(gid: 2001, name: "cram").description == "cram (gid 2001)")
-    #expect(JSON.object(JSON.members(NamedUser(uid: 4242, name: nil))).rendered(pretty: false) == #"{"user":null,"uid":4242}"#)
+    #expect(NamedID.user(1001, "alice").description == "alice (uid 1001)")
+    #expect(NamedID.user(4242, nil).description == "uid 4242")
+    #expect(NamedID.user(4242, "").description == "uid 4242")
+    #expect(NamedID.group(2001, "cram").description == "cram (gid 2001)")
+    #expect(JSON.object(JSON.members(NamedID.user(4242, nil))).rendered(pretty: false) == #"{"user":null,"uid":4242}"#)
+    #expect(JSON.object(JSON.members(NamedID.group(2001, "cram"))).rendered(pretty: false) == #"{"group":"cram","gid":2001}"#)
   }
 
   /// Calls `body` with every object in a parsed document.

@@ -25,7 +25,7 @@ public enum Access {
       if uid == identity.uid {
         // The name as the registry writes it: no lookup on the launch path. A numeric entry is no name.
         let name = user.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? identity.userName : user
-        let named = NamedUser(uid: uid, name: name)
+        let named = NamedID.user(uid, name)
         return Decision(allowed: true, reason: "\(named) is listed in AllowUsers", unresolved: unresolved)
       }
     }
@@ -35,7 +35,7 @@ public enum Access {
         continue
       }
       if identity.groups.contains(gid) {
-        let named = NamedGroup(gid: gid, name: group.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? nil : group)
+        let named = NamedID.group(gid, group.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? nil : group)
         return Decision(allowed: true, reason: "member of group \(named), which AllowGroups lists", unresolved: unresolved)
       }
     }

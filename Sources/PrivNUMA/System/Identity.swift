@@ -45,7 +45,7 @@ public struct Identity: Sendable, Equatable {
   }
 
   /// This user as every command names one (looks the name up when it is not known yet).
-  public var named: NamedUser { NamedUser(uid: uid, name: userName ?? Identity.userName(uid: uid)) }
+  public var named: NamedID { .user(uid, userName ?? Identity.userName(uid: uid)) }
 }
 
 /// Resolves the user and group names of `AllowUsers=`/`AllowGroups=`; injectable for tests.

@@ -1,43 +1,37 @@
-/// A user as every command names one: `alice (uid 1001)` in text, or `uid 1001` when no name
-/// is known; in JSON always the two members `user` (null without a name) and `uid`
-/// (CLI/Output/JSON). One form, so that a script or an administrator matching a user in
-/// `audit` finds the same words in `fence status`, `migrate` and a refusal.
-public struct NamedUser: Equatable, Sendable, CustomStringConvertible {
-  /// nil when the process ended before its owner was read.
-  public var uid: UInt32?
+/// A user or a group as every command names one: `alice (uid 1001)`, `cram (gid 2001)` in
+/// text, or `uid 1001` when no name is known; in JSON always the two members `user` and
+/// `uid` (`group` and `gid`), the name null without one (CLI/Output/JSON). One form, so that
+/// a script or an administrator matching a user in `audit` finds the same words in
+/// `fence status`, `migrate` and a refusal.
+public struct NamedID: Equatable, Sendable, CustomStringConvertible {
+  public enum Kind: String, Sendable {
+    case user = "uid"
+    case group = "gid"
+  }
+
+  public var kind: Kind
+  /// nil when it could not be read (a process that ended first).
+  public var id: UInt32?
   public var name: String?
 
-  public init(uid: UInt32?, name: String?) {
-    self.uid = uid
+  public static func user(_ uid: UInt32?, _ name: String?) -> NamedID { NamedID(kind: .user, id: uid, name: name) }
+  public static func group(_ gid: UInt32?, _ name: String?) -> NamedID { NamedID(kind: .group, id: gid, name: name) }
+
+  init(kind: Kind, id: UInt32?, name: String?) {
+    self.kind = kind
+    self.id = id
     self.name = name.flatMap { $0.isEmpty ? nil : $0 }
   }
 
-  public var description: String {
-    switch (name, uid) {
-    case (let name?, let uid?): return "\(name) (uid \(uid))"
-    case (nil, let uid?): return "uid \(uid)"
-    case (let name?, nil): return name
-    case (nil, nil): return "an unknown user"
-    }
-  }
-}
-
-/// A group in the same form: `cram (gid 1100)`; in JSON `group` and `gid`.
-public struct NamedGroup: Equatable, Sendable, CustomStringConvertible {
-  public var gid: UInt32?
-  public var name: String?
-
-  public init(gid: UInt32?, name: String?) {
-    self.gid = gid
-    self.name = name.flatMap { $0.isEmpty ? nil : $0 }
-  }
+  /// The JSON member that holds the name: `user` or `group`.
+  public var noun: String { kind == .user ? "user" : "group" }
 
   public var description: String {
-    switch (name, gid) {
-    case (let name?, let gid?): return "\(name) (gid \(gid))"
-    case (nil, let gid?): return "gid \(gid)"
+    switch (name, id) {
+    case (let name?, let id?): return "\(name) (\(kind.rawValue) \(id))"
+    case (nil, let id?): return "\(kind.rawValue) \(id)"
     case (let name?, nil): return name
-    case (nil, nil): return "an unknown group"
+    case (nil, nil): return "an unknown \(noun)"
     }
   }
 }

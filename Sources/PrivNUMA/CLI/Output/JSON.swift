@@ -20,9 +20,10 @@ public enum JSON: Equatable, Sendable {
 
   public static func nodes(_ set: IDSet) -> JSON { .array(set.map { .int($0) }) }
 
-  /// A user as every document names one: `"user": "alice", "uid": 1001` (null when unknown).
-  static func members(_ user: NamedUser) -> [(String, JSON)] {
-    [("user", user.name.map { .string($0) } ?? .null), ("uid", user.uid.map { .uint(UInt64($0)) } ?? .null)]
+  /// A user as every document names one, `"user": "alice", "uid": 1001` (null when unknown);
+  /// a group likewise with `group` and `gid`.
+  static func members(_ named: NamedID) -> [(String, JSON)] {
+    [(named.noun, named.name.map { .string($0) } ?? .null), (named.kind.rawValue, named.id.map { .uint(UInt64($0)) } ?? .null)]
   }
 
   /// A process: `"pid"`, `"command"`, then its user's members.
