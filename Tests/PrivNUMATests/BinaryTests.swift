@@ -587,6 +587,15 @@ extension BinaryTests {
         #expect(help.stdout.contains(option), "--help lacks \(option)")
       }
     }
+
+    /// The regex engine (_StringProcessing, ~1 MB of code) is linked as soon as one call such
+    /// as `String.contains(String)` or `replacing` resolves to it; it returned twice unnoticed,
+    /// and it costs every launch page faults and resident memory.
+    @Test func theReleaseBinaryLinksNoRegexEngine() throws {
+      let image = try Data(contentsOf: URL(fileURLWithPath: try binary()))
+      let symbols = image.count(of: Data("17_StringProcessing".utf8))
+      #expect(symbols == 0, "\(symbols) _StringProcessing symbols in the binary: find the call that resolves to the regex engine")
+    }
   }
 }
 
@@ -861,5 +870,18 @@ extension BinaryTests {
         #expect(result.stderr.contains("privnuma: ") && result.stderr.contains(Self.error), "\(result)")
       }
     }
+  }
+}
+
+extension Data {
+  /// How often `needle` occurs, not overlapping.
+  fileprivate func count(of needle: Data) -> Int {
+    var found = 0
+    var start = startIndex
+    while let range = range(of: needle, in: start..<endIndex) {
+      found += 1
+      start = range.upperBound
+    }
+    return found
   }
 }
