@@ -48,3 +48,20 @@ has() {
 lacks() {
     ! has "$@"
 }
+
+# json_items ARRAY KEY < JSON: KEY of every element of ARRAY, one a line (exported: the
+# checks that run it under `bash -c` see it too).
+json_items() {
+    local doc n i=0
+    doc=$(cat)
+    n=$(printf '%s' "$doc" | jsonq -n "$1" 2>/dev/null || echo 0)
+    while [ "$i" -lt "$n" ]; do
+        printf '%s' "$doc" | jsonq "$1.$i.$2"
+        i=$((i + 1))
+    done
+}
+export -f json_items
+
+# The Slurm node's state as sinfo reports it (idle, allocated, drained, ...).
+node_state() { sinfo -h -N -o %T 2>/dev/null | head -n 1; }
+node_idle() { [ "$(node_state)" = idle ]; }

@@ -72,8 +72,6 @@ chmod 0755 /tmp/app
 [ -s /etc/munge/munge.key ] || { mungekey --create >/dev/null 2>&1 && chown munge: /etc/munge/munge.key; }
 systemctl start munge slurmctld slurmd
 
-node_state() { sinfo -h -N -o %T 2>/dev/null | head -n 1; }
-node_idle() { [ "$(node_state)" = idle ]; }
 begin slurm-up
 want "slurmd is $(systemctl is-active slurmd)" systemctl is-active -q slurmd
 want "slurmctld is $(systemctl is-active slurmctld)" systemctl is-active -q slurmctld

@@ -20,20 +20,6 @@ want_err_has "out of memory"
 want "300 MiB under --mem=100M without privnuma exited $RC" [ "$RC" -ne 0 ]
 end
 
-# json_items ARRAY KEY < JSON: KEY of every element of ARRAY, one a line.
-json_items() {
-    local doc n i=0
-    doc=$(cat)
-    n=$(printf '%s' "$doc" | jsonq -n "$1" 2>/dev/null || echo 0)
-    while [ "$i" -lt "$n" ]; do
-        printf '%s' "$doc" | jsonq "$1.$i.$2"
-        i=$((i + 1))
-    done
-}
-export -f json_items
-
-node_state() { sinfo -h -N -o %T 2>/dev/null | head -n 1; }
-node_idle() { [ "$(node_state)" = idle ]; }
 run_as alice sbatch --mem=50M -o /dev/null --wrap 'srun privnuma -p cxl0 -- sleep 300' > "$_T/sbatch" 2>&1
 job=$(sed -n 's/^Submitted batch job //p' "$_T/sbatch")
 sleeper() { pgrep -u alice -x sleep >/dev/null; }

@@ -33,17 +33,6 @@ scope=$(hostname -s)_slurmstepd.scope
 fence_files() {
     find "$UNITS" -name '9[01]-privnuma-*.conf' | sort
 }
-json_items() {
-    local doc n i=0
-    doc=$(cat)
-    n=$(printf '%s' "$doc" | jsonq -n "$1" 2>/dev/null || echo 0)
-    while [ "$i" -lt "$n" ]; do
-        printf '%s' "$doc" | jsonq "$1.$i.$2"
-        i=$((i + 1))
-    done
-}
-node_state() { sinfo -h -N -o %T 2>/dev/null | head -n 1; }
-node_idle() { [ "$(node_state)" = idle ]; }
 sleeper() { pgrep -u alice -x sleep >/dev/null; }
 gone() { ! kill -0 "$pid" 2>/dev/null; }
 
