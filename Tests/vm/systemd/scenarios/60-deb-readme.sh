@@ -41,6 +41,12 @@ privnuma_units() {
       systemctl list-units --all --plain --no-legend '*privnuma*' | awk '{ print $1 }'
     } | grep -v -e 'privnuma-vm' -e 'privnuma\\x2dvm'
 }
+# want_dpkg FORMAT EXPECTED: dpkg-query's FORMAT for privnuma is EXPECTED.
+want_dpkg() {
+    local got
+    got=$(dpkg-query -W -f="$1" privnuma 2>&1)
+    want "dpkg: '$got', want '$2'" [ "$got" = "$2" ]
+}
 privnuma_cgroups() { find /sys/fs/cgroup -name '*privnuma*' ! -name privnuma-vm.service; }
 # Nothing keeps a slice off a node: no cpuset there yet, or every node.
 open_mems() { local m; m=$(sd_eff "$1"); [ "$m" = 0-3 ] || [ "$m" = "(no cpuset.mems.effective)" ]; }
@@ -61,8 +67,7 @@ case $PHASE in
     cd /tmp || exit 1
     begin deb-install
     want_rc 0
-    want "dpkg: $(dpkg-query -W -f='${db:Status-Status} ${Version}' privnuma 2>&1)" \
-        [ "$(dpkg-query -W -f='${db:Status-Status} ${Version}' privnuma)" = "installed $version" ]
+    want_dpkg '${db:Status-Status} ${Version}' "installed $version"
     caps=$(getcap /usr/bin/privnuma)
     want "getcap: '$caps', want cap_dac_override,cap_sys_nice=p" [ "${caps#* }" = cap_dac_override,cap_sys_nice=p ]
     want "mode of /usr/bin/privnuma: $(stat -c '%a %U' /usr/bin/privnuma)" [ "$(stat -c '%a %U' /usr/bin/privnuma)" = "755 root" ]
@@ -145,8 +150,7 @@ UNIT
     cd /tmp || exit 1
     begin deb-upgrade
     want_rc 0
-    want "dpkg: $(dpkg-query -W -f='${db:Status-Status} ${Version}' privnuma 2>&1), want $upgrade" \
-        [ "$(dpkg-query -W -f='${db:Status-Status} ${Version}' privnuma)" = "installed $upgrade" ]
+    want_dpkg '${db:Status-Status} ${Version}' "installed $upgrade"
     want "the registry changed" sh -c "cd '$KEEP/registry' && for f in *.conf; do cmp -s \"\$f\" /etc/privnuma/nodes.d/\"\$f\" || exit 1; done"
     want "the fence's drop-ins changed" sh -c "cd '$UNITS' && sha256sum -c --quiet '$KEEP/fence.sum'"
     want "system.slice effective mems $(sd_eff system.slice), want 0-1" [ "$(sd_eff system.slice)" = 0-1 ]
@@ -188,8 +192,7 @@ UNIT
     systemctl stop pndeb.slice >/dev/null 2>&1
     want "a slice started after remove: '$fresh', want every node" has "$fresh" 'Mems_allowed_list:[[:space:]]*0-3$'
     want "registry gone after remove" [ -f /etc/privnuma/nodes.d/50-cxl0.conf ]
-    want "dpkg: $(dpkg-query -W -f='${db:Status-Status}' privnuma 2>&1), want config-files" \
-        [ "$(dpkg-query -W -f='${db:Status-Status}' privnuma)" = config-files ]
+    want_dpkg '${db:Status-Status}' config-files
     end
 
     run apt-get purge privnuma
