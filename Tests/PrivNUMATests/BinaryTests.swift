@@ -370,6 +370,69 @@ extension BinaryTests {
   }
 }
 
+// MARK: - The quick launch (QuickLaunch) against the full path
+
+extension BinaryTests {
+  /// A plain launch (`-m 0 cmd`) runs from argv's bytes; `-q` or an override sends the same
+  /// launch down the full path. Both must look the same from outside.
+  @Suite("privnuma binary: quick launch")
+  struct Quick {
+    static let spellings: [[String]] = [
+      ["-m", "0"], ["-m0"], ["--membind=0"], ["--membind", "0"], ["-p", "0"], ["--preferred=0"],
+      ["-i0"], ["--interleave", "0"], ["-l"], ["--localalloc"],
+    ]
+
+    @Test(arguments: spellings)
+    func theCommandsExitStatusPassesThroughSilently(_ options: [String]) throws {
+      for tail in [["sh", "-c", "exit 9"], ["--", "sh", "-c", "exit 9"]] {
+        let result = try privnuma(options + tail)
+        #expect(result.status == 9 && !result.signalled, "\(result)")
+        #expect(result.stdout.isEmpty && result.stderr.isEmpty, "\(result)")
+      }
+    }
+
+    @Test func afterDashDashACommandMayStartWithADash() throws {
+      let scratch = try scratchDirectory()
+      defer { try? FileManager.default.removeItem(atPath: scratch) }
+      try writeScript("#!/bin/sh\nexit 4\n", to: scratch + "/-quick", mode: "755")
+      let path = ["PATH": scratch + ":/usr/bin:/bin"]
+      let run = try privnuma(["-m", "0", "--", "-quick"], environment: path)
+      #expect(run.status == 4, "\(run)")
+      // Without `--` it is an option, and the full path says what is wrong with it.
+      let option = try privnuma(["-m", "0", "-quick"], environment: path)
+      #expect(option.status == 2 && option.stderr.hasPrefix("privnuma:"), "\(option)")
+    }
+
+    /// A launch whose exec fails falls back to the full path, which reports it: the same
+    /// status and message as when the full path takes the launch from the start.
+    @Test func aFailedExecIsReportedAsTheFullPathReportsIt() throws {
+      let scratch = try scratchDirectory()
+      defer { try? FileManager.default.removeItem(atPath: scratch) }
+      try writeScript("#!/bin/sh\n", to: scratch + "/not-executable", mode: "644")
+      let registry = ["PRIVNUMA_REGISTRY": scratch + "/absent"]
+      for command in [
+        "show", "privnuma-test-no-such-command", "/nonexistent/x", scratch,
+        scratch + "/not-executable",
+      ] {
+        let quick = try privnuma(["-m", "0", command])
+        #expect(
+          [126, 127].contains(quick.status) && quick.stderr.hasPrefix("privnuma: "), "\(quick)")
+        for full in [
+          try privnuma(["-q", "-m", "0", command]),
+          try privnuma(["-m", "0", command], environment: registry),
+        ] {
+          #expect(
+            full.status == quick.status && full.stderr == quick.stderr
+              && full.stdout == quick.stdout, "\(quick) \(full)")
+        }
+      }
+      let show = try privnuma(["-m", "0", "show"])
+      #expect(
+        show.stderr.contains("'show' is a privnuma command only as the first word"), "\(show)")
+    }
+  }
+}
+
 // MARK: - Bad input
 
 extension BinaryTests {

@@ -116,6 +116,12 @@ public struct SystemKernel: Kernel {
     return error
   }
 
+  /// execvp of argv's words from `argv` on, as the kernel handed them to privnuma: the quick
+  /// launch makes no String of them. Returns only on failure; the full path then reports it.
+  public static func execute(argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) {
+    _ = CPrivNUMA_execvp(argv[0]!, argv)
+  }
+
   public func migratePages(pid: Int32, from: NodeSet, to: NodeSet) -> Result<Int, Errno> {
     let old = Self.words(from)
     let new = Self.words(to)

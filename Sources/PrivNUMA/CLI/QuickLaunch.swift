@@ -1,0 +1,167 @@
+/// The common launch, `privnuma -m 0 cmd`, done from argv's bytes before anything builds
+/// `CommandLine.arguments`: one memory policy over plain node numbers, an optional `--`, the
+/// command. It makes no String, Array or Optional of privnuma's types: their metadata
+/// look-ups and the standard library's pages were most of a plain launch's cost (issue 15).
+///
+/// What it does not take on (any other option or NODES form, privilege, a registry, kernel
+/// private-node state, an override, a node the full path would refuse) it leaves to the full
+/// path untouched. It prints nothing: whatever is to be said, the full path says. A step that
+/// fails returns too; the full path then sets the same policy again and reports the failure.
+public enum QuickLaunch {
+  /// A launch the quick path can parse.
+  struct Request: Equatable {
+    var mode: PolicyMode = .default
+    var nodes = NodeMask()
+    /// Where the command starts in argv.
+    var command = 0
+  }
+
+  /// Where the full path reads the machine and the registry without overrides (Roots.system).
+  static let nodeDirectory: StaticString = "/sys/devices/system/node"
+  static let registry: StaticString = "/etc/privnuma/nodes.d"
+
+  /// Launches when the quick path can; otherwise returns, having printed nothing.
+  public static func run(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) {
+    var request = Request()
+    guard parse(argc: Int(argc), argv: argv, into: &request) else { return }
+    let facts = LaunchFacts.read(nodeDirectory: cString(nodeDirectory), registry: cString(registry))
+    guard admits(request, facts) else { return }
+    guard request.nodes.setMemoryPolicy(request.mode) else { return }
+    // The kernel trims nodes outside the cpuset without a word: read back, as Launcher.apply does.
+    var mode: Int32 = -1
+    var kept = NodeMask()
+    guard NodeMask.memoryPolicy(mode: &mode, nodes: &kept), mode == request.mode.rawValue,
+      kept.contains(request.nodes)
+    else { return }
+    SystemKernel.execute(argv: argv + request.command)
+  }
+
+  /// `-m NODES`, `-mNODES`, `--membind NODES` or `--membind=NODES` (likewise `-p` and `-i`),
+  /// or `-l`/`--localalloc`; then `--` or a word that is not an option; then the command.
+  static func parse(
+    argc: Int, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>, into request: inout Request
+  ) -> Bool {
+    guard argc > 2, let first = argv[1] else { return false }
+    let option = bytes(first)
+    guard option[0] == dash, option[1] != 0 else { return false }
+    var index = 2
+    var value: UnsafePointer<UInt8>?
+    let mode: PolicyMode
+    if option[1] == dash {
+      var end = 2
+      while option[end] != 0 && option[end] != equals { end += 1 }
+      mode = self.mode(long: option + 2, count: end - 2)
+      if option[end] == equals { value = option + end + 1 }
+    } else {
+      mode = self.mode(short: option[1])
+      if option[2] != 0 { value = option + 2 }
+    }
+    guard mode != .default else { return false }
+    if mode.takesNodes {
+      if value == nil {
+        guard index < argc, let word = argv[index] else { return false }
+        value = bytes(word)
+        index += 1
+      }
+      guard let value, parseNodes(value, into: &request.nodes) else { return false }
+    } else if value != nil {
+      return false
+    }
+    guard index < argc, let next = argv[index] else { return false }
+    let word = bytes(next)
+    if word[0] == dash {
+      guard word[1] == dash, word[2] == 0 else { return false }
+      index += 1
+    }
+    guard index < argc, let command = argv[index], command[0] != 0 else { return false }
+    request.mode = mode
+    request.command = index
+    return true
+  }
+
+  /// Whether the full path would make exactly this plan and print nothing: a general node
+  /// with memory, online and in the cpuset, on a machine with no private nodes at all.
+  static func admits(_ request: Request, _ facts: LaunchFacts) -> Bool {
+    guard !facts.elevated, !facts.overridden, !facts.registryInUse, !facts.privateNodeState,
+      facts.complete
+    else {
+      return false
+    }
+    guard request.mode.takesNodes else { return true }
+    let nodes = request.nodes
+    if request.mode == .preferred && nodes.count != 1 { return false }
+    return facts.online.contains(nodes) && facts.withMemory.contains(nodes)
+      && facts.memsAllowed.contains(nodes)
+  }
+
+  /// The policy of a one-letter option, `.default` for any other letter. A test holds these
+  /// spellings to launchOptions.
+  static func mode(short letter: UInt8) -> PolicyMode {
+    switch letter {
+    case UInt8(ascii: "m"): return .bind
+    case UInt8(ascii: "p"): return .preferred
+    case UInt8(ascii: "i"): return .interleave
+    case UInt8(ascii: "l"): return .local
+    default: return .default
+    }
+  }
+
+  /// The policy of a long option's exact name (no abbreviations), `.default` for any other.
+  static func mode(long name: UnsafePointer<UInt8>, count: Int) -> PolicyMode {
+    if matches(name, count, "membind") { return .bind }
+    if matches(name, count, "preferred") { return .preferred }
+    if matches(name, count, "interleave") { return .interleave }
+    if matches(name, count, "localalloc") { return .local }
+    return .default
+  }
+
+  /// Node numbers and ranges (`0`, `0,2-3`), decimal without a leading zero, below 64; false
+  /// for any other form (labels, `all`, `!`, `+`, hex, `same`), which the full path reads.
+  static func parseNodes(_ text: UnsafePointer<UInt8>, into nodes: inout NodeMask) -> Bool {
+    var index = 0
+    var result = NodeMask()
+    func number() -> Int {
+      let start = index
+      var value = 0
+      while index - start < 2, text[index] >= 0x30, text[index] <= 0x39 {
+        value = value * 10 + Int(text[index] - 0x30)
+        index += 1
+      }
+      if index == start || (text[start] == 0x30 && index - start > 1) { return -1 }
+      return value
+    }
+    while true {
+      let low = number()
+      var high = low
+      if text[index] == dash {
+        index += 1
+        high = number()
+      }
+      guard result.insert(low, through: high) else { return false }
+      if text[index] == 0 { break }
+      guard text[index] == comma else { return false }
+      index += 1
+    }
+    nodes = result
+    return true
+  }
+
+  static func matches(_ bytes: UnsafePointer<UInt8>, _ count: Int, _ word: StaticString) -> Bool {
+    guard count == word.utf8CodeUnitCount else { return false }
+    let expected = word.utf8Start
+    for index in 0..<count where bytes[index] != expected[index] { return false }
+    return true
+  }
+
+  static func cString(_ text: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
+  }
+
+  static func bytes(_ word: UnsafeMutablePointer<CChar>) -> UnsafePointer<UInt8> {
+    UnsafeRawPointer(word).assumingMemoryBound(to: UInt8.self)
+  }
+
+  static let dash = UInt8(ascii: "-")
+  static let equals = UInt8(ascii: "=")
+  static let comma = UInt8(ascii: ",")
+}
