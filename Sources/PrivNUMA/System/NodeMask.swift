@@ -82,14 +82,10 @@ public struct NodeMask: Equatable, Sendable {
     withUnsafeTemporaryAllocation(of: UInt.self, capacity: words) { buffer in
       buffer.initialize(repeating: 0)
       let flags = UInt(CPrivNUMA_MPOL_F_MEMS_ALLOWED)
-      guard
-        retrying({
-          CPrivNUMA_get_mempolicy(nil, buffer.baseAddress, UInt(words * 64 + 1), nil, flags)
-        })
-      else {
-        return false
+      let called = succeeds {
+        CPrivNUMA_get_mempolicy(nil, buffer.baseAddress, UInt(words * 64 + 1), nil, flags)
       }
-      return take(buffer, into: &mask)
+      return called && take(buffer, into: &mask)
     }
   }
 
@@ -97,12 +93,12 @@ public struct NodeMask: Equatable, Sendable {
   /// (MPOL_LOCAL) gets no mask, as SystemKernel.setMemoryPolicy gives it none.
   public func setMemoryPolicy(_ mode: PolicyMode) -> Bool {
     if !mode.takesNodes {
-      return NodeMask.retrying { CPrivNUMA_set_mempolicy(mode.rawValue, nil, 0) }
+      return NodeMask.succeeds { CPrivNUMA_set_mempolicy(mode.rawValue, nil, 0) }
     }
     return withUnsafeTemporaryAllocation(of: UInt.self, capacity: NodeMask.words) { buffer in
       buffer.initialize(repeating: 0)
       buffer[0] = UInt(bits)
-      return NodeMask.retrying {
+      return NodeMask.succeeds {
         CPrivNUMA_set_mempolicy(mode.rawValue, buffer.baseAddress, UInt(NodeMask.words * 64 + 1))
       }
     }
@@ -114,14 +110,11 @@ public struct NodeMask: Equatable, Sendable {
     withUnsafeTemporaryAllocation(of: UInt.self, capacity: words) { buffer in
       buffer.initialize(repeating: 0)
       var raw: Int32 = 0
-      guard
-        retrying({ CPrivNUMA_get_mempolicy(&raw, buffer.baseAddress, UInt(words * 64 + 1), nil, 0) }
-        )
-      else {
-        return false
+      let called = succeeds {
+        CPrivNUMA_get_mempolicy(&raw, buffer.baseAddress, UInt(words * 64 + 1), nil, 0)
       }
       mode = raw & ~PolicyFlags.all.rawValue
-      return take(buffer, into: &nodes)
+      return called && take(buffer, into: &nodes)
     }
   }
 
@@ -134,11 +127,9 @@ public struct NodeMask: Equatable, Sendable {
     return true
   }
 
-  /// Runs a system call again when a signal interrupted it; true when it succeeded.
-  private static func retrying(_ call: () -> Int) -> Bool {
-    while true {
-      if call() >= 0 { return true }
-      if CPrivNUMA_errno() != EINTR { return false }
-    }
+  /// Whether a system call succeeded, retried on EINTR as every call is (retryingOnInterrupt).
+  private static func succeeds(_ call: () -> Int) -> Bool {
+    if case .success = retryingOnInterrupt(call) { return true }
+    return false
   }
 }
