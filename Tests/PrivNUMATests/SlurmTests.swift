@@ -172,6 +172,12 @@ extension SlurmTests {
     #expect(check.slurmDaemons.map(\.cgroup) == ["/system.slice/vm_slurmstepd.scope/system"])
     #expect(check.slurmDaemons.first?.pids == [4200])
     #expect(!check.leaks.contains { $0.cgroup.hasSuffix("/system") })
+    // fence status --json names it too, apart from the leaks.
+    let json = Fence.Report(machine: machine).json.rendered(pretty: false)
+    #expect(
+      json.contains(
+        #""slurm_daemons":[{"cgroup":"/system.slice/vm_slurmstepd.scope/system","mems_effective":[0,1,4],"pids":[4200]}]"#),
+      "\(json)")
     // Only that one cgroup: a service or a task elsewhere in the scope's slice is judged as any.
     #expect(SlurmStep.isDaemonCgroup("/system.slice/slurmstepd.scope/system"))
     #expect(!SlurmStep.isDaemonCgroup("/system.slice/cron.service/system"))

@@ -264,6 +264,10 @@ final class RecordingSystemd: Systemd, @unchecked Sendable {
       }
       let wanted = try Fence.wantedDropIns(machine, slurm: layout).get()
       #expect(Fence.dropInStates(wanted: wanted, units: units).allSatisfy { $0.state == "ok" })
+      // fence status --json carries the same layout line as apply's document.
+      let status = Fence.Report(machine: machine, systemd: systemd).json.rendered(pretty: false)
+      #expect(status.contains(#""layout":"slurm: \#(directory)/slurm/plugstack.conf loads privnuma_spank.so: system.slice"#), "\(status)")
+      #expect(status.contains(#""systemd_problem":null"#))
       // Slurm's files are no opt-in slices: remove never stops system.slice.
       #expect(Fence.optInSlices(installed).allSatisfy { $0.hasPrefix("privnuma") })
 
@@ -286,6 +290,11 @@ final class RecordingSystemd: Systemd, @unchecked Sendable {
       }
       #expect(failure.kind == .usage && failure.message.contains("privnuma.slice/privnuma-cxl0.slice"))
       #expect(Fence.installedDropIns(units: directory).isEmpty && systemd.calls.isEmpty)
+      // fence status --json says why, beside fenced: false.
+      let status = Fence.Report(machine: machine, systemd: systemd).json.rendered(pretty: false)
+      let problem = status.split(separator: #""systemd_problem":"#).last?.prefix(while: { $0 != "\n" }) ?? ""
+      #expect(problem.hasPrefix("\"") && problem.contains("privnuma.slice/privnuma-cxl0.slice"), "\(status)")
+      #expect(status.contains(#""fenced":false"#))
     }
   }
 

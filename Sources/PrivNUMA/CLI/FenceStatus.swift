@@ -215,6 +215,11 @@ extension Fence {
     ///   "kernel_threads": 52,          // in the root cgroup, not counted
     ///   "leak_paths": [ { "kind": "demotion", "node": 2, "problem": "...",
     ///                     "closable": true, "refusal": null } ],
+    ///   "systemd_drop_ins": [ { "path": "...", "state": "ok" } ],   // null off systemd
+    ///   "systemd_problem": null,       // or why the registry cannot be fenced by drop-ins
+    ///   "layout": null,                // or the line saying how a Slurm node is fenced
+    ///   "slurm_daemons": [ { "cgroup": "/system.slice/slurmstepd.scope/system",
+    ///                        "mems_effective": [0, 1, 2], "pids": [812] } ],
     ///   "nodes": [
     ///     { "id": 2, "label": "cxl0", "backend": "cpuset", "online": true,
     ///       "fenced": true, "ready": true, "note": "...",
@@ -240,6 +245,18 @@ extension Fence {
           dropIns.map { list in
             .array(list.map { .object([("path", .string($0.path)), ("state", .string($0.state))]) })
           } ?? .null
+        ),
+        ("systemd_problem", dropInProblem.map { .string($0) } ?? .null),
+        ("layout", slurm.map { .string($0.trimmingWhitespace()) } ?? .null),
+        (
+          "slurm_daemons",
+          .array(
+            slurmDaemons.map { daemon in
+              .object([
+                ("cgroup", .string(daemon.cgroup)), ("mems_effective", .nodes(daemon.mems)),
+                ("pids", .array(daemon.pids.map { .int(Int($0)) })),
+              ])
+            })
         ),
         (
           "nodes",

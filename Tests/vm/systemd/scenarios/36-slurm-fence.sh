@@ -8,7 +8,8 @@
 #                            this service, user.slice and init.scope get 0-1
 #   slurm-fence-status       fence status and audit call the layout fenced: every
 #                            drop-in ok, no cgroup outside the opt-in ones reaches
-#                            node 2 or 3
+#                            node 2 or 3; --json has the same layout line and
+#                            slurmstepd cgroups as the text
 #   slurm-fence-rank         alice's srun privnuma -p cxl0: all pages on node 2,
 #                            in its step's task cgroup, bound as Slurm binds it
 #   slurm-fence-refused      bob's srun privnuma -p cxl0: exit 3 and the reason
@@ -63,11 +64,17 @@ done
 run privnuma fence status
 status_out=$OUT status_rc=$RC
 printf '%s\n' "$OUT" | sed 's/^/slurm-fence status: /'
+run privnuma fence status --json
+status_json=$OUT
 run privnuma audit --json
 begin slurm-fence-status
 want "fence status exited $status_rc: $status_out" [ "$status_rc" = 0 ]
 want "fence status has a drop-in not in place: $status_out" has "$status_out" 'every drop-in in place'
 want "fence status does not name the Slurm layout" has "$status_out" '^slurm: .*privnuma_spank.so'
+want "fence status --json has another layout: $(printf '%s' "$status_json" | jsonq layout 2>&1)" \
+    [ "$(printf '%s' "$status_json" | jsonq layout 2>&1)" = "$(printf '%s\n' "$status_out" | grep '^slurm: ')" ]
+want "fence status --json counts slurmstepd's own cgroups otherwise than its notes" \
+    [ "$(printf '%s' "$status_json" | jsonq -n slurm_daemons 2>&1)" = "$(printf '%s\n' "$status_out" | grep -c "slurmstepd's own cgroup")" ]
 want "fence status reports a cgroup that reaches a private node: $status_out" lacks "$status_out" 'reachable from|NOT FENCED'
 want "audit reports a broken fence: $(printf '%s' "$OUT" | json_items broken_fences cgroup 2>/dev/null | tr '\n' ' ')" \
     [ "$(printf '%s' "$OUT" | jsonq -n broken_fences)" = 0 ]
