@@ -87,7 +87,11 @@ public struct Machine: Sendable {
     return merged.sorted { $0.id < $1.id }
   }
 
-  public var privateSet: NodeSet { NodeSet(privateNodes.map(\.id)) }
+  public var privateSet: NodeSet {
+    var set = NodeSet()
+    for node in privateNodes { set.insert(node.id) }
+    return set
+  }
 
   /// Online nodes with memory that are not private: what `all` and `!` range over.
   public var generalNodes: NodeSet {

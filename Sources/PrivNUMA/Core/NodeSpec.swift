@@ -111,8 +111,11 @@ public enum NodeSpec {
       }
       return .success(context.usablePrivate)
     }
-    if let entry = context.labels.first(where: { $0.label == item }) {
-      return .success(NodeSet([entry.id]))
+    if let index = context.labels.firstIndex(where: { $0.label == item }) {
+      // Inserted, not NodeSet([id]): an [Int] costs a launch a metadata look-up.
+      var node = NodeSet()
+      node.insert(context.labels[index].id)
+      return .success(node)
     }
     if let first = item.utf8.first, first >= 0x30, first <= 0x39 {
       return parseRange(item, existing: context.present, what: "node")

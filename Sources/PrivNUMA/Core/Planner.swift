@@ -138,10 +138,13 @@ public struct Planner {
   // MARK: - Private-node rules (DESIGN §6)
 
   func checkPrivateNodes(_ policy: MemoryPolicy, _ request: LaunchRequest, _ plan: inout LaunchPlan) {
-    var cgroups: [(Int, String)] = []
+    // A set and an array of String, not pairs: each collection type costs a metadata look-up.
+    var cgroupNodes = NodeSet()
+    var cgroups: [String] = []
     var slurmStep: SlurmStep??
     for id in plan.privateNodes {
-      guard let node = machine.privateNode(id) else { continue }
+      guard let index = machine.privateNodes.firstIndex(where: { $0.id == id }) else { continue }
+      let node = machine.privateNodes[index]
       let name = PrivateNodeRules.name(node)
       if let refusal = PrivateNodeRules.declaration(node) {
         plan.fail("declared \(id)", refusal)
@@ -203,7 +206,8 @@ public struct Planner {
           continue
         }
         let path = machine.roots.cgroup + "/" + (node.cgroup ?? "")
-        cgroups.append((id, path))
+        cgroupNodes.insert(id)
+        if !cgroups.contains(path) { cgroups.append(path) }
         plan.pass("backend \(id)", "cpuset: the launch joins the opt-in cgroup \(node.cgroup ?? "")")
       case .none:
         switch PrivateNodeRules.unfenced(node, allowed: request.allowUnfenced) {
@@ -215,12 +219,10 @@ public struct Planner {
         }
       }
     }
-    // An array, not a Set: hashing set-up costs start-up time on the launch path.
-    var distinct: [String] = []
-    for (_, path) in cgroups where !distinct.contains(path) { distinct.append(path) }
-    if distinct.count > 1 {
-      plan.fail("cgroup", .refused("nodes \(NodeSet(cgroups.map(\.0))) have different opt-in cgroups (\(distinct.sorted().joined(separator: ", "))); a process can be in only one, so name nodes of one cgroup"))
-    } else if let path = distinct.first {
+    // cgroups is an array, not a Set: hashing set-up costs start-up time on the launch path.
+    if cgroups.count > 1 {
+      plan.fail("cgroup", .refused("nodes \(cgroupNodes) have different opt-in cgroups (\(cgroups.sorted().joined(separator: ", "))); a process can be in only one, so name nodes of one cgroup"))
+    } else if let path = cgroups.first {
       plan.cgroup = path
       plan.cgroupMount = machine.roots.cgroup
       plan.fenceCgroups = machine.privateNodes.compactMap { node in
@@ -293,7 +295,8 @@ public struct Planner {
   }
 
   func adviseOn(_ policy: MemoryPolicy, _ plan: inout LaunchPlan) {
-    let kernelPrivate = NodeSet(machine.privateNodes.filter { $0.backend == .kernel }.map(\.id))
+    var kernelPrivate = NodeSet()
+    for node in machine.privateNodes where node.backend == .kernel { kernelPrivate.insert(node.id) }
     if policy.mode == .bind, !policy.nodes.isEmpty, policy.nodes.isSubset(of: kernelPrivate) {
       let first = policy.nodes.first!
       plan.advice.append(

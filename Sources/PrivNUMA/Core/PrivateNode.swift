@@ -20,17 +20,19 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
   ]
 
   public init?(name: String) {
-    guard let match = Capabilities.names.first(where: { $0.0 == name }) else { return nil }
-    self = match.1
+    // Indices rather than first(where:): an optional tuple costs a metadata look-up on a launch.
+    guard let index = Capabilities.names.indices.first(where: { Capabilities.names[$0].0 == name }) else { return nil }
+    self = Capabilities.names[index].1
   }
 
   public var words: [String] { Capabilities.names.filter { contains($0.1) }.map(\.0) }
 
   /// The first broken dependency rule (DESIGN §1), or nil when the set is consistent.
   public var ruleViolation: String? {
-    for (name, capability) in [("mempolicy", Capabilities.mempolicy), ("numa-balancing", .numaBalancing), ("compaction", .compaction)]
-    where contains(capability) && !contains(.migration) {
-      return "'\(name)' needs 'migration'"
+    if !contains(.migration) {
+      if contains(.mempolicy) { return "'mempolicy' needs 'migration'" }
+      if contains(.numaBalancing) { return "'numa-balancing' needs 'migration'" }
+      if contains(.compaction) { return "'compaction' needs 'migration'" }
     }
     if contains(.mempolicy) && contains(.protectWrite) {
       return "'mempolicy' and 'protect-write' exclude each other"

@@ -76,7 +76,7 @@ public enum Registry {
   /// (exit 3) naming the file and the fix. Files are checked through the opened
   /// descriptors, so nothing can be swapped between the check and the read.
   public static func load(directory: String, trust: Trust?) -> Result<Contents, Failure> {
-    let files: [(String, String)]
+    let files: RegistryFiles.Listing
     switch RegistryFiles.read(directory: directory, trust: trust) {
     case .failure(let failure): return .failure(failure)
     case .success(nil): return .success(Contents(missing: true))
@@ -84,7 +84,9 @@ public enum Registry {
     }
     var contents = Contents()
     var declarations: [Declaration] = []
-    for (path, text) in files {
+    for index in files.paths.indices {
+      let path = files.paths[index]
+      let text = files.texts[index]
       var error: FileError
       var mentioned: [Int]
       switch declaration(text, file: path) {
@@ -95,10 +97,13 @@ public enum Registry {
           return .failure(.usage("\(failure); its Id= cannot be read, so privnuma cannot tell which node the file protects and refuses to run until it is fixed"))
         }
       case .success(let declared):
-        if let earlier = declarations.first(where: { $0.node.id == declared.node.id }) {
+        // Indices, not first(where:): an optional Declaration costs a metadata look-up.
+        if let index = declarations.firstIndex(where: { $0.node.id == declared.node.id }) {
+          let earlier = declarations[index]
           // Declared twice: neither declaration can be trusted to be the one meant.
           error = FileError(file: path, line: declared.idLine, message: "node \(declared.node.id) is already declared in \(earlier.file):\(earlier.idLine); declare each node in one file only")
-        } else if let earlier = declarations.first(where: { $0.node.label == declared.node.label }) {
+        } else if let index = declarations.firstIndex(where: { $0.node.label == declared.node.label }) {
+          let earlier = declarations[index]
           error = FileError(file: path, line: declared.labelLine, message: "label '\(declared.node.label)' is already used for node \(earlier.node.id) in \(earlier.file):\(earlier.labelLine); choose another label")
         } else {
           declarations.append(declared)
@@ -111,7 +116,9 @@ public enum Registry {
         contents.broken.append(BrokenNode(id: id, error: error))
       }
     }
-    contents.nodes = declarations.map(\.node).filter { node in !contents.broken.contains { $0.id == node.id } }
+    for declared in declarations where !contents.broken.contains(where: { $0.id == declared.node.id }) {
+      contents.nodes.append(declared.node)
+    }
     return .success(contents)
   }
 
@@ -125,13 +132,24 @@ public enum Registry {
   /// section.
   static func lenientIDs(_ text: String) -> [Int] {
     var ids: [Int] = []
-    for rawLine in text.utf8.split(separator: UInt8(ascii: "\n")) {
-      let line = trimmed(ArraySlice(rawLine))
-      guard line.count > 2, line.prefix(2).map({ $0 | 0x20 }) == Array("id".utf8) else { continue }
-      var value = trimmed(line.dropFirst(2))
-      if value.first == UInt8(ascii: "=") { value = trimmed(value.dropFirst()) }
-      let digits = value.prefix(while: isDigit)
-      if let id = decimal(String(decoding: digits, as: UTF8.self)), !ids.contains(id) { ids.append(id) }
+    var text = text
+    text.withUTF8 { bytes in
+      var start = 0
+      while start < bytes.count {
+        var end = start
+        while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        let line = trimmed(bytes, start..<end)
+        start = end + 1
+        guard line.count > 2, bytes[line.lowerBound] | 0x20 == UInt8(ascii: "i"), bytes[line.lowerBound + 1] | 0x20 == UInt8(ascii: "d") else {
+          continue
+        }
+        var value = trimmed(bytes, line.lowerBound + 2..<line.upperBound)
+        if value.first.map({ bytes[$0] }) == UInt8(ascii: "=") { value = trimmed(bytes, value.lowerBound + 1..<value.upperBound) }
+        let digits = value.prefix(while: { isDigit(bytes[$0]) })
+        if let id = decimal(String(decoding: UnsafeBufferPointer(rebasing: bytes[digits]), as: UTF8.self)), !ids.contains(id) {
+          ids.append(id)
+        }
+      }
     }
     return ids
   }

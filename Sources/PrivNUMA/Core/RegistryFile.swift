@@ -1,5 +1,9 @@
 /// Parsing one registry file (privnuma.conf(5)): lines, the [Node] section, keys, and the
 /// values checked once the whole file is read (their rules are in RegistryValues).
+///
+/// The text is scanned in place as UTF-8 bytes into one slot per key, with no array of lines,
+/// keys or tuples: a launch parses every file of the registry, and each collection type it
+/// builds costs the Swift runtime a metadata look-up at start-up.
 extension Registry {
   /// A parsed file, with the lines that cross-file messages point at.
   struct Declaration {
@@ -10,68 +14,31 @@ extension Registry {
   }
 
   static func declaration(_ text: String, file: String) -> Result<Declaration, FileError> {
+    var text = text
+    return text.withUTF8 { declaration($0, file: file) }
+  }
+
+  static func declaration(_ bytes: UnsafeBufferPointer<UInt8>, file: String) -> Result<Declaration, FileError> {
     func failure(_ line: Int, _ message: String) -> Result<Declaration, FileError> {
       .failure(FileError(file: file, line: line, message: message))
     }
-    var sectionLine: Int?
-    /// key -> (line, value), for values checked once the whole file is read.
-    var values = KeyValues()
-
-    var bytes = Array(text.utf8)
-    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-    var lineNumber = 0
-    for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-      lineNumber += 1
-      let line = trimmed(rawLine)
-      guard let first = line.first, first != UInt8(ascii: "#"), first != UInt8(ascii: ";") else { continue }
-      if let control = line.first(where: isControl) {
-        return failure(lineNumber, "control character \(hexByte(control)) in the line; registry files are plain text, remove it")
-      }
-      let content = String(decoding: line, as: UTF8.self)
-
-      if first == UInt8(ascii: "[") {
-        guard line.last == UInt8(ascii: "]"), line.count >= 2 else {
-          return failure(lineNumber, "'\(content)' is not a section header; write [Node] on a line of its own")
-        }
-        let name = String(decoding: line.dropFirst().dropLast(), as: UTF8.self)
-        guard name == "Node" else {
-          return failure(lineNumber, "unknown section [\(name)]; a registry file has one [Node] section")
-        }
-        if let earlier = sectionLine {
-          return failure(lineNumber, "second [Node] section (the first is on line \(earlier)); declare each node in a file of its own")
-        }
-        sectionLine = lineNumber
-        continue
-      }
-
-      guard let equals = line.firstIndex(of: UInt8(ascii: "=")) else {
-        return failure(lineNumber, "'\(content)' is not Key=Value; write it as Key=Value, or start the line with # to make it a comment")
-      }
-      let key = String(decoding: trimmed(line[..<equals]), as: UTF8.self)
-      let value = String(decoding: trimmed(line[(equals + 1)...]), as: UTF8.self)
-      if key.isEmpty {
-        return failure(lineNumber, "'\(content)' has no key before '='; write Key=Value")
-      }
-      if sectionLine == nil {
-        return failure(lineNumber, "'\(key)' is outside a section; put [Node] on a line above it")
-      }
-      guard keys.contains(key) else {
-        if let suggestion = closest(to: key, in: keys) {
-          return failure(lineNumber, "unknown key '\(key)'; did you mean '\(suggestion)'?")
-        }
-        return failure(lineNumber, "unknown key '\(key)'; valid keys: \(keys.joined(separator: ", "))")
-      }
-      if let earlier = values[key] {
-        return failure(lineNumber, "duplicate key '\(key)' (already set on line \(earlier.line)); keep one")
-      }
-      values[key] = (lineNumber, value)
+    let values: KeyValues
+    switch keyValues(bytes, file: file) {
+    case .failure(let error): return .failure(error)
+    case .success(let read): values = read
+    }
+    /// The key's line (0: not set) and value.
+    func entry(_ key: KeyValues.Key) -> (line: Int, value: String) {
+      let slot = values[key]
+      return (slot.line, String(decoding: UnsafeBufferPointer(rebasing: bytes[slot.value]), as: UTF8.self))
     }
 
-    guard let section = sectionLine else {
+    guard values.section > 0 else {
       return failure(1, "no [Node] section; a registry file declares one node: [Node], then Id=<node number>")
     }
-    guard let (idLine, idText) = values["Id"] else {
-      return failure(section, "[Node] has no Id; add Id=<node number> below it")
+    let (idLine, idText) = entry(.id)
+    guard idLine > 0 else {
+      return failure(values.section, "[Node] has no Id; add Id=<node number> below it")
     }
     guard let id = decimal(idText), id <= largestNodeId else {
       if let id = decimal(idText) {
@@ -82,71 +49,208 @@ extension Registry {
 
     var label = "node\(id)"
     var labelLine = idLine
-    if let (line, text) = values["Label"] {
-      if let problem = labelProblem(text, id: id) { return failure(line, problem) }
-      label = text
-      labelLine = line
+    let (givenLabelLine, givenLabel) = entry(.label)
+    if givenLabelLine > 0 {
+      if let problem = labelProblem(givenLabel, id: id) { return failure(givenLabelLine, problem) }
+      label = givenLabel
+      labelLine = givenLabelLine
     }
 
     var capabilities = defaultCapabilities
-    if let (line, text) = values["Capabilities"] {
+    let (capabilitiesLine, capabilitiesText) = entry(.capabilities)
+    if capabilitiesLine > 0 {
       capabilities = []
-      for word in words(text) {
+      for word in words(capabilitiesText) {
         guard let capability = Capabilities(name: word) else {
           let valid = Capabilities.names.map(\.0)
           let hint = commaHint(word) ?? closest(to: word, in: valid).map { " (did you mean '\($0)'?)" } ?? ""
-          return failure(line, "unknown capability '\(word)'\(hint); valid capabilities: \(valid.joined(separator: ", "))")
+          return failure(capabilitiesLine, "unknown capability '\(word)'\(hint); valid capabilities: \(valid.joined(separator: ", "))")
         }
         capabilities.insert(capability)
       }
       if let violation = capabilities.ruleViolation {
-        return failure(line, "Capabilities break a rule: \(violation); list only what the node's driver supports")
+        return failure(capabilitiesLine, "Capabilities break a rule: \(violation); list only what the node's driver supports")
       }
     }
 
     var node = PrivateNode(id: id, label: label, capabilities: capabilities, kernelPrivate: false, kernelBindable: nil)
     node.source = file
-    node.kind = values["Kind"].flatMap { $0.value.isEmpty ? nil : $0.value }
-    node.description = values["Description"].flatMap { $0.value.isEmpty ? nil : $0.value }
+    let kind = entry(.kind).value
+    node.kind = kind.isEmpty ? nil : kind
+    let description = entry(.description).value
+    node.description = description.isEmpty ? nil : description
 
-    for key in ["AllowUsers", "AllowGroups"] {
-      guard let (line, text) = values[key] else { continue }
-      switch principals(text, key: key) {
-      case .failure(let problem): return failure(line, problem.message)
-      case .success(let names):
-        if key == "AllowUsers" { node.allowUsers = names } else { node.allowGroups = names }
+    let (usersLine, usersText) = entry(.allowUsers)
+    if usersLine > 0 {
+      switch principals(usersText, key: "AllowUsers") {
+      case .failure(let problem): return failure(usersLine, problem.message)
+      case .success(let names): node.allowUsers = names
+      }
+    }
+    let (groupsLine, groupsText) = entry(.allowGroups)
+    if groupsLine > 0 {
+      switch principals(groupsText, key: "AllowGroups") {
+      case .failure(let problem): return failure(groupsLine, problem.message)
+      case .success(let names): node.allowGroups = names
       }
     }
 
-    if let (line, text) = values["Cgroup"] {
-      if let problem = cgroupProblem(text) { return failure(line, problem) }
-      node.cgroup = text
+    let (cgroupLine, cgroupText) = entry(.cgroup)
+    if cgroupLine > 0 {
+      if let problem = cgroupProblem(cgroupText) { return failure(cgroupLine, problem) }
+      node.cgroup = cgroupText
     }
 
-    if let (line, text) = values["MinFree"] {
-      switch size(text) {
+    let (minFreeLine, minFreeText) = entry(.minFree)
+    if minFreeLine > 0 {
+      switch size(minFreeText) {
       case .success(let bytes): node.minFree = bytes
-      case .failure(let problem): return failure(line, problem.message)
+      case .failure(let problem): return failure(minFreeLine, problem.message)
       }
     }
 
     return .success(Declaration(node: node, file: file, idLine: idLine, labelLine: labelLine))
   }
+
+  /// The lines of one file: comments and blank lines skipped, the one `[Node]` header, and
+  /// each `Key=Value` in its slot. A leading UTF-8 byte order mark is skipped.
+  static func keyValues(_ bytes: UnsafeBufferPointer<UInt8>, file: String) -> Result<KeyValues, FileError> {
+    func failure(_ line: Int, _ message: String) -> Result<KeyValues, FileError> {
+      .failure(FileError(file: file, line: line, message: message))
+    }
+    func text(_ range: Range<Int>) -> String {
+      String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+    var values = KeyValues()
+    var start = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+    var lineNumber = 0
+    while start <= bytes.count {
+      var end = start
+      while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+      lineNumber += 1
+      let line = trimmed(bytes, start..<end)
+      start = end + 1
+      guard let first = line.first.map({ bytes[$0] }), first != UInt8(ascii: "#"), first != UInt8(ascii: ";") else { continue }
+      if let control = line.first(where: { isControl(bytes[$0]) }) {
+        return failure(lineNumber, "control character \(hexByte(bytes[control])) in the line; registry files are plain text, remove it")
+      }
+
+      if first == UInt8(ascii: "[") {
+        guard bytes[line.upperBound - 1] == UInt8(ascii: "]"), line.count >= 2 else {
+          return failure(lineNumber, "'\(text(line))' is not a section header; write [Node] on a line of its own")
+        }
+        let name = line.lowerBound + 1..<line.upperBound - 1
+        guard spells(bytes, name, "Node") else {
+          return failure(lineNumber, "unknown section [\(text(name))]; a registry file has one [Node] section")
+        }
+        if values.section > 0 {
+          return failure(lineNumber, "second [Node] section (the first is on line \(values.section)); declare each node in a file of its own")
+        }
+        values.section = lineNumber
+        continue
+      }
+
+      guard let equals = line.first(where: { bytes[$0] == UInt8(ascii: "=") }) else {
+        return failure(lineNumber, "'\(text(line))' is not Key=Value; write it as Key=Value, or start the line with # to make it a comment")
+      }
+      let keyRange = trimmed(bytes, line.lowerBound..<equals)
+      if keyRange.isEmpty {
+        return failure(lineNumber, "'\(text(line))' has no key before '='; write Key=Value")
+      }
+      if values.section == 0 {
+        return failure(lineNumber, "'\(text(keyRange))' is outside a section; put [Node] on a line above it")
+      }
+      guard let index = keys.indices.first(where: { spells(bytes, keyRange, keys[$0]) }), let key = KeyValues.Key(rawValue: index) else {
+        let written = text(keyRange)
+        if let suggestion = closest(to: written, in: keys) {
+          return failure(lineNumber, "unknown key '\(written)'; did you mean '\(suggestion)'?")
+        }
+        return failure(lineNumber, "unknown key '\(written)'; valid keys: \(keys.joined(separator: ", "))")
+      }
+      let earlier = values[key].line
+      if earlier > 0 {
+        return failure(lineNumber, "duplicate key '\(text(keyRange))' (already set on line \(earlier)); keep one")
+      }
+      values[key] = KeyValues.Slot(line: lineNumber, value: trimmed(bytes, equals + 1..<line.upperBound))
+    }
+    return .success(values)
+  }
+
+  /// Whether the bytes in `range` are `word`, compared as Strings compare: by canonical
+  /// equivalence (`\u{212A}ind` is `Kind`), which only text with a non-ASCII byte can add to
+  /// a byte comparison.
+  static func spells(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ word: String) -> Bool {
+    var word = word
+    return word.withUTF8 { spelled in
+      if range.count == spelled.count && spelled.indices.allSatisfy({ bytes[range.lowerBound + $0] == spelled[$0] }) {
+        return true
+      }
+      if range.allSatisfy({ bytes[$0] < 0x80 }) && spelled.allSatisfy({ $0 < 0x80 }) { return false }
+      return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) == String(decoding: spelled, as: UTF8.self)
+    }
+  }
+
+  static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+    var lower = range.lowerBound
+    var upper = range.upperBound
+    while lower < upper && isBlank(bytes[lower]) { lower += 1 }
+    while upper > lower && isBlank(bytes[upper - 1]) { upper -= 1 }
+    return lower..<upper
+  }
 }
 
-/// The keys of one file with their line and value. An array, not a Dictionary: a file holds
-/// at most nine keys, and hashing String keys costs start-up time on the launch path.
+/// The keys of one file, each with its line (0: not set) and the byte range of its value: one
+/// slot per key, as a file holds at most nine, rather than a collection to search or hash.
+/// Only plain integers, so passing it around never needs the runtime's help.
 struct KeyValues {
-  private var entries: [(key: String, line: Int, value: String)] = []
+  /// The keys in `Registry.keys` order.
+  enum Key: Int {
+    case id, label, kind, capabilities, allowUsers, allowGroups, cgroup, minFree, description
+  }
 
-  subscript(key: String) -> (line: Int, value: String)? {
+  struct Slot {
+    var line = 0
+    var value = 0..<0
+  }
+
+  /// The line of the `[Node]` header; 0 before it.
+  var section = 0
+  private var id = Slot()
+  private var label = Slot()
+  private var kind = Slot()
+  private var capabilities = Slot()
+  private var allowUsers = Slot()
+  private var allowGroups = Slot()
+  private var cgroup = Slot()
+  private var minFree = Slot()
+  private var description = Slot()
+
+  subscript(key: Key) -> Slot {
     get {
-      for entry in entries where entry.key == key { return (entry.line, entry.value) }
-      return nil
+      switch key {
+      case .id: id
+      case .label: label
+      case .kind: kind
+      case .capabilities: capabilities
+      case .allowUsers: allowUsers
+      case .allowGroups: allowGroups
+      case .cgroup: cgroup
+      case .minFree: minFree
+      case .description: description
+      }
     }
     set {
-      entries.removeAll { $0.key == key }
-      if let newValue { entries.append((key, newValue.line, newValue.value)) }
+      switch key {
+      case .id: id = newValue
+      case .label: label = newValue
+      case .kind: kind = newValue
+      case .capabilities: capabilities = newValue
+      case .allowUsers: allowUsers = newValue
+      case .allowGroups: allowGroups = newValue
+      case .cgroup: cgroup = newValue
+      case .minFree: minFree = newValue
+      case .description: description = newValue
+      }
     }
   }
 }

@@ -151,25 +151,30 @@ extension Registry {
   }
 
   static func words(_ text: String) -> [String] {
-    split(text, omittingEmpty: true, where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).map(String.init)
+    split(text, omittingEmpty: true, where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
   }
 
   /// `text` cut at the ASCII separators `isSeparator` names, as a split by Characters cuts it.
   /// ASCII text (every registry value in practice) is cut as bytes: Character-level splitting
   /// runs Unicode's grapheme rules over every value of every registry file on each launch.
   /// Other text is cut by Characters, where a combining mark after a separator joins it.
-  static func split(_ text: String, omittingEmpty: Bool, where isSeparator: (UInt8) -> Bool) -> [Substring] {
-    if text.utf8.allSatisfy({ $0 < 0x80 }) {
-      return text.utf8.split(omittingEmptySubsequences: omittingEmpty, whereSeparator: isSeparator).map { Substring($0) }
+  static func split(_ text: String, omittingEmpty: Bool, where isSeparator: (UInt8) -> Bool) -> [String] {
+    guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
+      return text.split(omittingEmptySubsequences: omittingEmpty, whereSeparator: { $0.isASCII && isSeparator($0.asciiValue!) })
+        .map(String.init)
     }
-    return text.split(omittingEmptySubsequences: omittingEmpty, whereSeparator: { $0.isASCII && isSeparator($0.asciiValue!) })
-  }
-
-  static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-    var slice = bytes
-    while let first = slice.first, isBlank(first) { slice.removeFirst() }
-    while let last = slice.last, isBlank(last) { slice.removeLast() }
-    return slice
+    var parts: [String] = []
+    var text = text
+    text.withUTF8 { bytes in
+      var start = 0
+      for index in 0...bytes.count where index == bytes.count || isSeparator(bytes[index]) {
+        if index > start || !omittingEmpty {
+          parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+        }
+        start = index + 1
+      }
+    }
+    return parts
   }
 
   static func isBlank(_ byte: UInt8) -> Bool {

@@ -8,9 +8,16 @@ import Glibc
 /// checked through the descriptor it is then read from, so nothing can be swapped between
 /// the check and the read.
 enum RegistryFiles {
-  /// The `*.conf` files of `directory` as (path, text), in byte order of their names; nil
-  /// when the directory does not exist.
-  static func read(directory: String, trust: Trust?) -> Result<[(String, String)]?, Failure> {
+  /// The `*.conf` files read, in byte order of their names: path and text at each index. Two
+  /// arrays of String, not one of pairs: each new collection type costs a launch a metadata
+  /// look-up at start-up.
+  struct Listing {
+    var paths: [String] = []
+    var texts: [String] = []
+  }
+
+  /// The `*.conf` files of `directory`; nil when the directory does not exist.
+  static func read(directory: String, trust: Trust?) -> Result<Listing?, Failure> {
     let prefix = directory.hasSuffix("/") ? directory : directory + "/"
     let noFollow = trust != nil ? O_NOFOLLOW : 0
     let directoryDescriptor: FileDescriptor
@@ -51,7 +58,7 @@ enum RegistryFiles {
     }
     names.sort(by: FileSystem.byteOrder)
 
-    var files: [(String, String)] = []
+    var files = Listing()
     for name in names {
       let path = prefix + name
       // O_NONBLOCK: a FIFO named *.conf must not hang the launch; it is rejected below.
@@ -84,7 +91,9 @@ enum RegistryFiles {
         return .failure(trust.refusal(problem))
       }
       switch file.readAll() {
-      case .success(let bytes): files.append((path, String(decoding: bytes, as: UTF8.self)))
+      case .success(let bytes):
+        files.paths.append(path)
+        files.texts.append(String(decoding: bytes, as: UTF8.self))
       case .failure(let error): return .failure(.system("cannot read \(path): \(error)"))
       }
     }
