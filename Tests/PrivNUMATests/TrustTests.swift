@@ -164,6 +164,9 @@ struct TrustTests {
     #expect(Trust.Mount.find(id: 61, mountinfo: mountinfo)
       == Trust.Mount(id: 61, mountPoint: "/home/bob/reg dir", type: "fuse.evil", superOptions: ["rw", "user_id=1002", "group_id=1002"]))
     #expect(Trust.Mount.find(id: 62, mountinfo: mountinfo) == nil)
+    // An id is a whole field: 6 is neither 61 nor 27's parent field.
+    #expect(Trust.Mount.find(id: 6, mountinfo: mountinfo) == nil)
+    #expect(Trust.Mount.find(id: 27, mountinfo: mountinfo)?.mountPoint == "/")
     let fstab = "# /etc/fstab\nUUID=1 / ext4 defaults 0 1\n/dev/sdb1 /media/usb vfat noauto,users 0 0\n/dev/sdc1 /srv ext4 owner,noauto 0 0\n"
     #expect(Trust.Mount.userMountable(fstab: fstab) == ["/media/usb", "/srv"])
     #expect(Trust.Mount.isInitialUserNamespace(uidMap: "         0          0 4294967295\n"))

@@ -22,16 +22,38 @@ public struct Trust {
     return type < 0 ? nil : type
   }
   /// The mount holding a descriptor (from /proc/self/fdinfo and /proc/self/mountinfo).
-  public var mount: (Int32) -> Mount? = Mount.holding
+  public var mount: (Int32) -> Mount?
   /// Mount points that /etc/fstab lets users mount (options user, users, owner, group).
-  public var userMountable: () -> [String] = { Mount.userMountable(fstab: FileSystem.readIfPresent("/etc/fstab") ?? "") }
+  public var userMountable: () -> [String]
   /// Whether privnuma runs in the initial user namespace; mounts made in any other one may
   /// belong to the caller.
   public var initialUserNamespace: () -> Bool = {
     Mount.isInitialUserNamespace(uidMap: FileSystem.readIfPresent("/proc/self/uid_map") ?? "")
   }
 
-  public init() {}
+  public init() {
+    let system = SystemMounts()
+    mount = { system.mount(holding: $0) }
+    userMountable = { system.userMountable }
+  }
+
+  /// The mount table and fstab, each read once, when first needed: a registry load checks
+  /// every directory above the registry and every file, and reading and splitting
+  /// /proc/self/mountinfo for each was most of the cost of a privileged launch.
+  final class SystemMounts {
+    lazy var mountinfo = FileSystem.readIfPresent("/proc/self/mountinfo") ?? ""
+    lazy var userMountable = Mount.userMountable(fstab: FileSystem.readIfPresent("/etc/fstab") ?? "")
+
+    /// The mount whose id /proc/self/fdinfo gives for `descriptor`.
+    func mount(holding descriptor: Int32) -> Mount? {
+      guard let fdinfo = FileSystem.readIfPresent("/proc/self/fdinfo/\(descriptor)") else { return nil }
+      for line in fdinfo.split(separator: "\n") where line.hasPrefix("mnt_id:") {
+        guard let id = Int(line.dropFirst(7).drop(while: { $0 == " " || $0 == "\t" })) else { return nil }
+        return Mount.find(id: id, mountinfo: mountinfo)
+      }
+      return nil
+    }
+  }
 
   /// `O_PATH` (Linux, every architecture Swift runs on): Glibc's module leaves it out.
   static let openPath: Int32 = 0o10_000_000
@@ -66,17 +88,10 @@ public struct Trust {
     }
 
     public static func find(id: Int, mountinfo: String) -> Mount? {
-      for line in mountinfo.split(separator: "\n") {
+      let prefix = "\(id) "
+      // Only the line that starts with the id is split into fields.
+      for line in mountinfo.split(separator: "\n") where line.hasPrefix(prefix) {
         if let mount = parse(line), mount.id == id { return mount }
-      }
-      return nil
-    }
-
-    static func holding(_ descriptor: Int32) -> Mount? {
-      guard let fdinfo = FileSystem.readIfPresent("/proc/self/fdinfo/\(descriptor)") else { return nil }
-      for line in fdinfo.split(separator: "\n") where line.hasPrefix("mnt_id:") {
-        guard let id = Int(line.dropFirst(7).drop(while: { $0 == " " || $0 == "\t" })) else { return nil }
-        return find(id: id, mountinfo: FileSystem.readIfPresent("/proc/self/mountinfo") ?? "")
       }
       return nil
     }
