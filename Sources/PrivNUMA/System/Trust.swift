@@ -38,18 +38,24 @@ public struct Trust {
   }
 
   /// The mount table and fstab, each read once, when first needed: a registry load checks
-  /// every directory above the registry and every file, and reading and splitting
+  /// every directory above the registry and every file, and reading and parsing
   /// /proc/self/mountinfo for each was most of the cost of a privileged launch.
   final class SystemMounts {
     lazy var mountinfo = FileSystem.readIfPresent("/proc/self/mountinfo") ?? ""
     lazy var userMountable = Mount.userMountable(fstab: FileSystem.readIfPresent("/etc/fstab") ?? "")
+    /// The mount found last: the registry and its files are mostly on one.
+    var last: Mount?
 
     /// The mount whose id /proc/self/fdinfo gives for `descriptor`.
     func mount(holding descriptor: Int32) -> Mount? {
       guard let fdinfo = FileSystem.readIfPresent("/proc/self/fdinfo/\(descriptor)") else { return nil }
-      for line in fdinfo.split(separator: "\n") where line.hasPrefix("mnt_id:") {
-        guard let id = Int(line.dropFirst(7).drop(while: { $0 == " " || $0 == "\t" })) else { return nil }
-        return Mount.find(id: id, mountinfo: mountinfo)
+      // Lines cut as bytes: the kernel's text is ASCII, and cutting by Characters runs the
+      // grapheme rules over all of it.
+      for line in fdinfo.utf8.split(separator: UInt8(ascii: "\n")) where line.starts(with: "mnt_id:".utf8) {
+        guard let id = Int(Substring(line.dropFirst(7)).drop(while: { $0 == " " || $0 == "\t" })) else { return nil }
+        if let last, last.id == id { return last }
+        last = Mount.find(id: id, mountinfo: mountinfo)
+        return last
       }
       return nil
     }
@@ -89,9 +95,13 @@ public struct Trust {
 
     public static func find(id: Int, mountinfo: String) -> Mount? {
       let prefix = "\(id) "
-      // Only the line that starts with the id is split into fields.
-      for line in mountinfo.split(separator: "\n") where line.hasPrefix(prefix) {
-        if let mount = parse(line), mount.id == id { return mount }
+      // Lines found as bytes (a line feed ends a line whatever follows it; mount points have
+      // theirs escaped), and only the line that starts with the id is split into fields.
+      var rest = Substring(mountinfo)
+      while !rest.isEmpty {
+        let end = rest.utf8.firstIndex(of: UInt8(ascii: "\n")) ?? rest.endIndex
+        if rest.utf8.starts(with: prefix.utf8), let mount = parse(rest[..<end]), mount.id == id { return mount }
+        rest = end == rest.endIndex ? "" : rest[rest.utf8.index(after: end)...]
       }
       return nil
     }
