@@ -140,7 +140,7 @@ extension Registry {
           return failure(lineNumber, "'\(text(line))' is not a section header; write [Node] on a line of its own")
         }
         let name = line.lowerBound + 1..<line.upperBound - 1
-        guard spells(bytes, name, "Node") else {
+        guard text(name) == "Node" else {
           return failure(lineNumber, "unknown section [\(text(name))]; a registry file has one [Node] section")
         }
         if values.section > 0 {
@@ -160,7 +160,7 @@ extension Registry {
       if values.section == 0 {
         return failure(lineNumber, "'\(text(keyRange))' is outside a section; put [Node] on a line above it")
       }
-      guard let index = keys.indices.first(where: { spells(bytes, keyRange, keys[$0]) }), let key = KeyValues.Key(rawValue: index) else {
+      guard let key = key(bytes, keyRange) else {
         let written = text(keyRange)
         if let suggestion = closest(to: written, in: keys) {
           return failure(lineNumber, "unknown key '\(written)'; did you mean '\(suggestion)'?")
@@ -176,18 +176,12 @@ extension Registry {
     return .success(values)
   }
 
-  /// Whether the bytes in `range` are `word`, compared as Strings compare: by canonical
-  /// equivalence (`\u{212A}ind` is `Kind`), which only text with a non-ASCII byte can add to
-  /// a byte comparison.
-  static func spells(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ word: String) -> Bool {
-    var word = word
-    return word.withUTF8 { spelled in
-      if range.count == spelled.count && spelled.indices.allSatisfy({ bytes[range.lowerBound + $0] == spelled[$0] }) {
-        return true
-      }
-      if range.allSatisfy({ bytes[$0] < 0x80 }) && spelled.allSatisfy({ $0 < 0x80 }) { return false }
-      return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) == String(decoding: spelled, as: UTF8.self)
-    }
+  /// The key the bytes in `range` spell, compared as Strings compare: by canonical
+  /// equivalence, so `\u{212A}ind` (a Kelvin sign) is `Kind`. A key is short enough to be
+  /// a String without an allocation.
+  static func key(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> KeyValues.Key? {
+    let written = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    return keys.firstIndex(of: written).flatMap(KeyValues.Key.init(rawValue:))
   }
 
   static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {

@@ -8,8 +8,7 @@ extension Registry {
   /// `node3` mean two nodes.
   static func labelProblem(_ label: String, id: Int) -> String? {
     if label.isEmpty { return "empty Label; remove the key to use the default node\(id)" }
-    let bytes = Array(label.utf8)
-    let valid = isLowercaseLetter(bytes[0]) && bytes.dropFirst().allSatisfy {
+    let valid = isLowercaseLetter(label.utf8.first!) && label.utf8.dropFirst().allSatisfy {
       isLowercaseLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
     }
     guard valid else {
