@@ -49,15 +49,11 @@ public struct Trust {
     /// The mount whose id /proc/self/fdinfo gives for `descriptor`.
     func mount(holding descriptor: Int32) -> Mount? {
       guard let fdinfo = FileSystem.readIfPresent("/proc/self/fdinfo/\(descriptor)") else { return nil }
-      // Lines cut as bytes: the kernel's text is ASCII, and cutting by Characters runs the
-      // grapheme rules over all of it.
-      for line in fdinfo.utf8.split(separator: UInt8(ascii: "\n")) where line.starts(with: "mnt_id:".utf8) {
-        guard let id = Int(Substring(line.dropFirst(7)).drop(while: { $0 == " " || $0 == "\t" })) else { return nil }
-        if let last, last.id == id { return last }
-        last = Mount.find(id: id, mountinfo: mountinfo)
-        return last
-      }
-      return nil
+      guard let line = Mount.line(in: fdinfo, startingWith: "mnt_id:") else { return nil }
+      guard let id = Int(line.dropFirst(7).drop(while: { $0 == " " || $0 == "\t" })) else { return nil }
+      if let last, last.id == id { return last }
+      last = Mount.find(id: id, mountinfo: mountinfo)
+      return last
     }
   }
 
@@ -94,13 +90,19 @@ public struct Trust {
     }
 
     public static func find(id: Int, mountinfo: String) -> Mount? {
-      let prefix = "\(id) "
-      // Lines found as bytes (a line feed ends a line whatever follows it; mount points have
-      // theirs escaped), and only the line that starts with the id is split into fields.
-      var rest = Substring(mountinfo)
+      // Only the line of the mount (ids are unique) is split into fields.
+      guard let line = line(in: mountinfo, startingWith: "\(id) "), let mount = parse(line), mount.id == id else { return nil }
+      return mount
+    }
+
+    /// The first line of the kernel's `text` that starts with `prefix`, without its line feed.
+    /// Lines are found as bytes: a line feed always ends one (mount points have theirs
+    /// escaped), and cutting the text by Characters would run the grapheme rules over it all.
+    static func line(in text: String, startingWith prefix: String) -> Substring? {
+      var rest = Substring(text)
       while !rest.isEmpty {
         let end = rest.utf8.firstIndex(of: UInt8(ascii: "\n")) ?? rest.endIndex
-        if rest.utf8.starts(with: prefix.utf8), let mount = parse(rest[..<end]), mount.id == id { return mount }
+        if rest.utf8.starts(with: prefix.utf8) { return rest[..<end] }
         rest = end == rest.endIndex ? "" : rest[rest.utf8.index(after: end)...]
       }
       return nil
