@@ -46,7 +46,7 @@ private func mask(_ ids: [Int]) -> NodeMask {
 /// The facts of a fixture machine as the quick launch reads them, the cpuset's mems given.
 private func facts(_ fixture: String, mems: [Int]? = nil) -> LaunchFacts {
   let roots = Fixture.roots(fixture)
-  var facts = LaunchFacts.read(nodeDirectory: roots.nodeDirectory, registry: roots.registry)
+  var facts = LaunchFacts.read(nodeDirectory: roots.nodeDirectory, registry: roots.registry, trust: nil)
   facts.memsAllowed = mems.map(mask) ?? facts.online
   return facts
 }
@@ -240,11 +240,14 @@ struct QuickLaunchTests {
     }
     var plain = facts("one-node")
     #expect(plain.complete && !plain.registryInUse && !plain.privateNodeState)
-    for change in [\LaunchFacts.elevated, \.overridden, \.registryInUse, \.privateNodeState] {
+    for change in [\LaunchFacts.overridden, \.registryInUse, \.privateNodeState] {
       var changed = plain
       changed[keyPath: change] = true
       #expect(quick(["-l", "app"], changed) == nil)
     }
+    var elevated = plain
+    elevated.elevated = true
+    #expect(quick(["-l", "app"], elevated) != nil, "privilege is dropped, not refused")
     plain.complete = false
     #expect(quick(["-l", "app"], plain) == nil)
   }
@@ -307,12 +310,12 @@ struct QuickLaunchTests {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try "0-1\n".write(toFile: directory + "/online", atomically: true, encoding: .utf8)
     try "0-1\n".write(toFile: directory + "/has_memory", atomically: true, encoding: .utf8)
-    let plain = LaunchFacts.read(nodeDirectory: directory, registry: directory + "/absent")
+    let plain = LaunchFacts.read(nodeDirectory: directory, registry: directory + "/absent", trust: nil)
     #expect(plain.complete && !plain.privateNodeState && plain.online == mask([0, 1]))
     for name in NodeStateFiles.names {
       try "1\n".write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
       #expect(
-        LaunchFacts.read(nodeDirectory: directory, registry: directory + "/absent")
+        LaunchFacts.read(nodeDirectory: directory, registry: directory + "/absent", trust: nil)
           .privateNodeState, "\(name)")
       try FileManager.default.removeItem(atPath: directory + "/" + name)
     }
@@ -325,13 +328,92 @@ struct QuickLaunchTests {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let sysfs = Fixture.roots("one-node").nodeDirectory
-    #expect(!LaunchFacts.read(nodeDirectory: sysfs, registry: directory + "/absent").registryInUse)
-    #expect(!LaunchFacts.read(nodeDirectory: sysfs, registry: directory).registryInUse, "empty")
+    func inUse(_ registry: String) -> Bool {
+      LaunchFacts.read(nodeDirectory: sysfs, registry: registry, trust: nil).registryInUse
+    }
+    #expect(!inUse(directory + "/absent"))
+    #expect(!inUse(directory), "empty")
     try "".write(toFile: directory + "/README", atomically: true, encoding: .utf8)
-    #expect(LaunchFacts.read(nodeDirectory: sysfs, registry: directory).registryInUse, "an entry")
-    #expect(
-      LaunchFacts.read(nodeDirectory: sysfs, registry: directory + "/README").registryInUse,
-      "not a directory")
+    #expect(inUse(directory), "an entry")
+    #expect(inUse(directory + "/README"), "not a directory")
+  }
+
+  // MARK: - Under privilege
+
+  /// The one-node machine's facts as a privileged launch reads them: `registry` through
+  /// `tree`'s Trust, as the full path opens it under privilege.
+  private func privileged(_ tree: TrustTests.Tree, registry: String? = nil) -> LaunchFacts {
+    let sysfs = Fixture.roots("one-node").nodeDirectory
+    var facts = LaunchFacts.read(
+      nodeDirectory: sysfs, registry: registry ?? tree.registry, trust: tree.trust)
+    facts.memsAllowed = facts.online
+    return facts
+  }
+
+  @Test func aPrivilegedLaunchIsTakenWhenTheTrustedRegistryIsMissingOrEmpty() throws {
+    let tree = try TrustTests.Tree()
+    defer { tree.remove() }
+    try FileManager.default.removeItem(atPath: tree.registry + "/50-cxl0.conf")
+    for registry in [tree.registry, tree.top + "/etc/absent.d", tree.top + "/absent/nodes.d"] {
+      let facts = privileged(tree, registry: registry)
+      #expect(facts.elevated && !facts.registryInUse && facts.complete, "\(registry)")
+      #expect(
+        quick(["-m", "0", "app"], facts)
+          == QuickLaunch.Request(mode: .bind, nodes: mask([0]), command: 3), "\(registry)")
+      // The full path reads the same registry under privilege and finds nothing to say.
+      let contents = try Registry.load(directory: registry, trust: tree.trust).get()
+      #expect(contents.nodes.isEmpty && contents.errors.isEmpty, "\(registry)")
+    }
+    var overridden = privileged(tree)
+    overridden.overridden = true
+    #expect(quick(["-m", "0", "app"], overridden) == nil, "the full path notes an ignored override")
+  }
+
+  /// Each way the privileged rules refuse an empty registry, and a registry with entries: the
+  /// quick launch leaves them to the full path, which refuses the first kind (exit 3) or
+  /// reads the declaration. Without privilege the refused registries are merely empty, so a
+  /// quick launch that ignored Trust would launch here.
+  @Test(arguments: [
+    "a declaration", "a file", "a group-writable parent", "a symbolic link", "another owner",
+    "a user namespace", "FUSE",
+  ])
+  func aPrivilegedLaunchLeavesToTheFullPath(_ registryWith: String) throws {
+    var tree = try TrustTests.Tree()
+    defer { tree.remove() }
+    if registryWith != "a declaration" {
+      try FileManager.default.removeItem(atPath: tree.registry + "/50-cxl0.conf")
+    }
+    switch registryWith {
+    case "a file":
+      try "".write(toFile: tree.registry + "/README", atomically: false, encoding: .utf8)
+    case "a group-writable parent": chmod(tree.top + "/etc", 0o775)
+    case "a symbolic link":
+      rename(tree.registry, tree.top + "/etc/real.d")
+      symlink(tree.top + "/etc/real.d", tree.registry)
+    case "another owner": tree.trust.owner = getuid() + 1
+    case "a user namespace": tree.trust.initialUserNamespace = { false }
+    case "FUSE": tree.trust.fileSystemType = { _ in Trust.fuseMagic }
+    default: break
+    }
+    let facts = privileged(tree)
+    #expect(facts.elevated && facts.registryInUse)
+    #expect(quick(["-m", "0", "app"], facts) == nil)
+    #expect(quick(["-l", "app"], facts) == nil)
+    let full = Registry.load(directory: tree.registry, trust: tree.trust)
+    switch registryWith {
+    case "a declaration": #expect(try full.get().nodes.map(\.id) == [2])
+    case "a file": #expect(try full.get().nodes.isEmpty)
+    default:
+      guard case .failure(let failure) = full else {
+        Issue.record("the full path reads the registry: \(full)")
+        return
+      }
+      #expect(failure.kind == .refused, "\(failure)")
+      let unprivileged = LaunchFacts.read(
+        nodeDirectory: Fixture.roots("one-node").nodeDirectory, registry: tree.registry,
+        trust: nil)
+      #expect(!unprivileged.registryInUse, "the same registry is empty without privilege")
+    }
   }
 
   @Test func thePathsAreTheSystemRoots() {

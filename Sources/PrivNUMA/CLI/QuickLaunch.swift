@@ -1,12 +1,18 @@
+import Glibc
+
 /// The common launch, `privnuma -m 0 cmd`, done from argv's bytes before anything builds
 /// `CommandLine.arguments`: one memory policy over plain node numbers, an optional `--`, the
-/// command. It makes no String, Array or Optional of privnuma's types: their metadata
-/// look-ups and the standard library's pages were most of a plain launch's cost (issue 15).
+/// command. Without privilege it makes no String, Array or Optional of privnuma's types: their
+/// metadata look-ups and the standard library's pages were most of a plain launch's cost.
 ///
-/// What it does not take on (any other option or NODES form, privilege, a registry, kernel
-/// private-node state, an override, a node the full path would refuse) it leaves to the full
-/// path untouched. It prints nothing: whatever is to be said, the full path says. A step that
-/// fails returns too; the full path then sets the same policy again and reports the failure.
+/// What it does not take on (any other option or NODES form, a registry with entries or one
+/// a privileged read refuses, kernel private-node state, an override, a node the full path
+/// would refuse) it leaves to the full path untouched. It prints nothing: whatever is to be
+/// said, the full path says. A step that fails returns too; the full path then sets the same
+/// policy again and reports the failure. Under privilege (setcap, setuid) it runs the full
+/// path's own credential steps at the same points: `reduceAtStart` before anything is read,
+/// the registry through `Trust`, `dropAll` before the policy; their failures stop the launch
+/// with the full path's message and status.
 public enum QuickLaunch {
   /// A launch the quick path can parse.
   struct Request: Equatable {
@@ -24,8 +30,22 @@ public enum QuickLaunch {
   public static func run(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) {
     var request = Request()
     guard parse(argc: Int(argc), argv: argv, into: &request) else { return }
-    let facts = LaunchFacts.read(nodeDirectory: cString(nodeDirectory), registry: cString(registry))
+    // Two calls rather than `elevated ? Trust() : nil`: destroying a `Trust?` looks up its
+    // metadata, a third of the unprivileged launch's instructions.
+    let facts: LaunchFacts
+    if Privilege.current().elevated {
+      // As main.swift does before the full path reads anything; its own call then changes nothing.
+      if let failure = ProcessCredentials().reduceAtStart() { stop(failure) }
+      facts = LaunchFacts.read(
+        nodeDirectory: cString(nodeDirectory), registry: cString(registry), trust: Trust())
+    } else {
+      facts = LaunchFacts.read(
+        nodeDirectory: cString(nodeDirectory), registry: cString(registry), trust: nil)
+    }
     guard admits(request, facts) else { return }
+    // Launcher.prepare's order: every right dropped, then the policy. A fallback from here on
+    // finds nothing left to drop, as the full path would after its own drop.
+    if facts.elevated, let failure = ProcessCredentials().dropAll() { stop(failure) }
     guard request.nodes.setMemoryPolicy(request.mode) else { return }
     // The kernel trims nodes outside the cpuset without a word: read back, as Launcher.apply does.
     var mode: Int32 = -1
@@ -34,6 +54,12 @@ public enum QuickLaunch {
       kept.contains(request.nodes)
     else { return }
     SystemKernel.execute(argv: argv + request.command)
+  }
+
+  /// A privilege step failed: reported as main.swift and CLI.main report it, nothing run.
+  static func stop(_ failure: Failure) -> Never {
+    Diagnostics.error(failure.message)
+    exit(failure.exitCode)
   }
 
   /// `-m NODES`, `-mNODES`, `--membind NODES` or `--membind=NODES` (likewise `-p` and `-i`),
@@ -82,9 +108,7 @@ public enum QuickLaunch {
   /// Whether the full path would make exactly this plan and print nothing: a general node
   /// with memory, online and in the cpuset, on a machine with no private nodes at all.
   static func admits(_ request: Request, _ facts: LaunchFacts) -> Bool {
-    guard !facts.elevated, !facts.overridden, !facts.registryInUse, !facts.privateNodeState,
-      facts.complete
-    else {
+    guard !facts.overridden, !facts.registryInUse, !facts.privateNodeState, facts.complete else {
       return false
     }
     guard request.mode.takesNodes else { return true }

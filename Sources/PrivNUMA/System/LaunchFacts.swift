@@ -5,8 +5,8 @@ import Glibc
 /// then leaves the command line to the full path, which knows what to do with it. A plain
 /// value, so tests hand the decision fixture machines.
 public struct LaunchFacts: Sendable {
-  /// AT_SECURE or differing ids (setuid, setgid, file capabilities): the full path narrows
-  /// and drops those rights, so nothing is read here then.
+  /// Read with privilege (a setcap or setuid install, rights already narrowed by
+  /// `reduceAtStart`): the launch drops every right before the policy, as the full path does.
   public var elevated = false
   /// A root override (PRIVNUMA_SYSFS and the others Environment honours) is set.
   public var overridden = false
@@ -24,16 +24,16 @@ public struct LaunchFacts: Sendable {
 
   /// The facts of this process, with sysfs's node directory and the registry at these paths
   /// (C strings: a Swift String would be copied into an array for each call); stops reading
-  /// at the first fact that rules the quick launch out.
-  public static func read(nodeDirectory: UnsafePointer<CChar>, registry: UnsafePointer<CChar>)
-    -> LaunchFacts
-  {
+  /// at the first fact that rules the quick launch out. `trust` is given under privilege: the
+  /// registry is then opened through it, as the full path opens it.
+  public static func read(
+    nodeDirectory: UnsafePointer<CChar>, registry: UnsafePointer<CChar>, trust: Trust?
+  ) -> LaunchFacts {
     var facts = LaunchFacts()
-    facts.elevated = Privilege.current().elevated
-    if facts.elevated { return facts }
+    facts.elevated = trust != nil
     facts.overridden = overridden(in: environ)
     if facts.overridden { return facts }
-    facts.registryInUse = !isAbsentOrEmpty(registry)
+    facts.registryInUse = !isAbsentOrEmpty(registry, trust: trust)
     if facts.registryInUse { return facts }
     let directory = open(nodeDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard directory >= 0 else { return facts }
@@ -75,9 +75,20 @@ public struct LaunchFacts: Sendable {
   }
 
   /// No such path, or a directory with no entries: the full path reads no declaration then.
-  static func isAbsentOrEmpty(_ path: UnsafePointer<CChar>) -> Bool {
-    let directory = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard directory >= 0 else { return errno == ENOENT }
+  /// With `trust` the rules of a privileged read apply (Trust.openDirectory); a registry they
+  /// refuse is not looked into, and the full path says what is wrong with it.
+  static func isAbsentOrEmpty(_ path: UnsafePointer<CChar>, trust: Trust?) -> Bool {
+    let directory: Int32
+    if let trust {
+      switch trust.openDirectory(String(cString: path)) {
+      case .success(.missing): return true
+      case .success(.directory(let opened)): directory = opened
+      case .failure: return false
+      }
+    } else {
+      directory = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+      guard directory >= 0 else { return errno == ENOENT }
+    }
     guard let stream = fdopendir(directory) else {
       close(directory)
       return false
