@@ -17,7 +17,7 @@ RELEASE_FLAGS := -c release --product privnuma -Xswiftc -static-executable \
 	-Xlinker --symbol-ordering-file=$(LAUNCH_ORDER) -Xlinker --no-warn-symbol-ordering
 APT_PACKAGES := libcap-dev numactl qemu-system-x86 busybox-static hyperfine cpio gcc \
 	bash bash-completion zsh fish groff man-db bc time python3 libcap2-bin daxctl mmdebstrap e2fsprogs \
-	debhelper dpkg-dev lintian xz-utils libslurm-dev valgrind
+	debhelper dpkg-dev lintian xz-utils libslurm-dev valgrind strace
 
 .PHONY: all build deps test unit-test binary-test vm-test demo bench launch-order install uninstall deb fuzz clean mutate slurm-plugin install-slurm-plugin
 

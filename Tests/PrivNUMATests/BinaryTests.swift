@@ -430,6 +430,66 @@ extension BinaryTests {
       #expect(
         show.stderr.contains("'show' is a privnuma command only as the first word"), "\(show)")
     }
+
+    /// The package's setcap install and a setuid-root one, run by a plain user (nobody, through
+    /// setpriv): the launch narrows, drops and reads as the full path does (`-q` sends the same
+    /// launch there), so the command gets the policy, every id the caller's, no capability.
+    @Test(
+      .enabled(if: getuid() == 0, "needs root to set file capabilities and the setuid bit"),
+      arguments: ["setcap", "setuid"])
+    func aPrivilegedInstallLaunchesAsTheFullPathDoes(_ install: String) throws {
+      let scratch = try scratchDirectory()
+      defer { try? FileManager.default.removeItem(atPath: scratch) }
+      chmod(scratch, 0o755)
+      let copy = scratch + "/privnuma"
+      try FileManager.default.copyItem(atPath: try binary(), toPath: copy)
+      if install == "setcap" {
+        let setcap = try execute("/sbin/setcap", ["cap_dac_override,cap_sys_nice+p", copy])
+        #expect(setcap.status == 0, "\(setcap)")
+      } else {
+        #expect(chmod(copy, 0o4755) == 0)
+      }
+      let probe =
+        "head -1 /proc/self/numa_maps | cut -d' ' -f2; grep -E '^(Uid|Gid|Cap(Inh|Prm|Eff|Amb)):' /proc/self/status"
+      func launch(_ options: [String], _ environment: [String: String] = [:]) throws -> Outcome {
+        try execute(
+          "/usr/bin/setpriv",
+          ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + options + ["sh", "-c", probe],
+          environment: environment)
+      }
+      let none = "0000000000000000"
+      let quick = try launch(["-m", "0"])
+      #expect(
+        quick.status == 0 && quick.stderr.isEmpty
+          && quick.lines == [
+            "bind:0", "Uid:\t65534\t65534\t65534\t65534", "Gid:\t65534\t65534\t65534\t65534",
+            "CapInh:\t\(none)", "CapPrm:\t\(none)", "CapEff:\t\(none)", "CapAmb:\t\(none)",
+          ], "\(quick)")
+      let full = try launch(["-q", "-m", "0"])
+      #expect(
+        full.status == quick.status && full.stdout == quick.stdout && full.stderr == quick.stderr,
+        "\(quick) \(full)")
+      // Under privilege an override is ignored with a note: the full path's, so the quick
+      // launch must leave the launch to it.
+      let overridden = try launch(["-m", "0"], ["PRIVNUMA_SYSFS": scratch])
+      #expect(
+        overridden.status == 0 && overridden.stdout == quick.stdout
+          && overridden.stderr
+            == "privnuma: warning: ignoring PRIVNUMA_SYSFS: privnuma runs with privilege\n",
+        "\(overridden)")
+      // What the command cannot see (exec clears a plain user's capabilities anyway): every
+      // capability is dropped before the policy is set, as Launcher.prepare orders it.
+      let trace = scratch + "/trace"
+      let traced = try execute(
+        "/usr/bin/strace",
+        ["-f", "-u", "nobody", "-o", trace, "-e", "trace=capset,set_mempolicy", copy, "-m", "0",
+          "/bin/true"])
+      #expect(traced.status == 0, "\(traced)")
+      let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+      let dropped = calls.firstIndex { $0.contains("capset(") && $0.contains("permitted=0,") }
+      let policy = calls.firstIndex { $0.contains("set_mempolicy(") }
+      #expect(dropped != nil && policy != nil && dropped! < policy!, "\(calls)")
+    }
   }
 }
 

@@ -30,18 +30,11 @@ public enum QuickLaunch {
   public static func run(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) {
     var request = Request()
     guard parse(argc: Int(argc), argv: argv, into: &request) else { return }
-    // Two calls rather than `elevated ? Trust() : nil`: destroying a `Trust?` looks up its
-    // metadata, a third of the unprivileged launch's instructions.
-    let facts: LaunchFacts
-    if Privilege.current().elevated {
-      // As main.swift does before the full path reads anything; its own call then changes nothing.
-      if let failure = ProcessCredentials().reduceAtStart() { stop(failure) }
-      facts = LaunchFacts.read(
-        nodeDirectory: cString(nodeDirectory), registry: cString(registry), trust: Trust())
-    } else {
-      facts = LaunchFacts.read(
+    let facts =
+      Privilege.current().elevated
+      ? privilegedFacts()
+      : LaunchFacts.read(
         nodeDirectory: cString(nodeDirectory), registry: cString(registry), trust: nil)
-    }
     guard admits(request, facts) else { return }
     // Launcher.prepare's order: every right dropped, then the policy. A fallback from here on
     // finds nothing left to drop, as the full path would after its own drop.
@@ -54,6 +47,17 @@ public enum QuickLaunch {
       kept.contains(request.nodes)
     else { return }
     SystemKernel.execute(argv: argv + request.command)
+  }
+
+  /// The facts as the full path reads them under privilege: rights narrowed first, as
+  /// main.swift does (its own call then changes nothing), the registry through Trust. Out of
+  /// line, and no `Trust?` built in `run`: destroying one looks up its metadata, a third of
+  /// the unprivileged launch's instructions, and its code would sit among that launch's pages.
+  @inline(never)
+  static func privilegedFacts() -> LaunchFacts {
+    if let failure = ProcessCredentials().reduceAtStart() { stop(failure) }
+    return LaunchFacts.read(
+      nodeDirectory: cString(nodeDirectory), registry: cString(registry), trust: Trust())
   }
 
   /// A privilege step failed: reported as main.swift and CLI.main report it, nothing run.
