@@ -2,8 +2,11 @@ import Glibc
 import PrivNUMA
 
 // The common launch (`privnuma -m 0 cmd`) from argv's bytes, before anything builds
-// CommandLine.arguments; it returns, having printed nothing, for anything else.
-QuickLaunch.run(argc: CommandLine.argc, argv: CommandLine.unsafeArgv)
+// CommandLine.arguments; it returns nil, having printed nothing, for anything else, and a
+// status only when a privilege step failed (reported).
+if let status = QuickLaunch.run(argc: CommandLine.argc, argv: CommandLine.unsafeArgv) {
+  exit(status)
+}
 // A setuid-root launch from a login session on a systemd host runs itself again as
 // `privnuma __scope ...` to have systemd place it (Scope.run), with root's rights until then.
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == CLI.scopeCommand {

@@ -1,5 +1,3 @@
-import Glibc
-
 /// The common launch, `privnuma -m 0 cmd`, done from argv's bytes before anything builds
 /// `CommandLine.arguments`: one memory policy over plain node numbers, an optional `--`, the
 /// command. Without privilege it makes no String, Array or Optional of privnuma's types: their
@@ -26,44 +24,52 @@ public enum QuickLaunch {
   static let nodeDirectory: StaticString = "/sys/devices/system/node"
   static let registry: StaticString = "/etc/privnuma/nodes.d"
 
-  /// Launches when the quick path can; otherwise returns, having printed nothing.
-  public static func run(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) {
+  /// Launches when the quick path can; otherwise returns nil, having printed nothing. A
+  /// privilege step that fails is reported as the full path reports it, and its exit status
+  /// returned: nothing is run and the full path is not tried with rights half dropped.
+  public static func run(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
+    -> Int32?
+  {
     var request = Request()
-    guard parse(argc: Int(argc), argv: argv, into: &request) else { return }
-    let facts =
-      Privilege.current().elevated
-      ? privilegedFacts()
-      : LaunchFacts.read(
+    guard parse(argc: Int(argc), argv: argv, into: &request) else { return nil }
+    let facts: LaunchFacts
+    if Privilege.current().elevated {
+      // As main.swift does before the full path reads anything; its own call then changes nothing.
+      if let failure = ProcessCredentials().reduceAtStart() { return report(failure) }
+      facts = privilegedFacts()
+    } else {
+      facts = LaunchFacts.read(
         nodeDirectory: cString(nodeDirectory), registry: cString(registry), trust: nil)
-    guard admits(request, facts) else { return }
+    }
+    guard admits(request, facts) else { return nil }
     // Launcher.prepare's order: every right dropped, then the policy. A fallback from here on
     // finds nothing left to drop, as the full path would after its own drop.
-    if facts.elevated, let failure = ProcessCredentials().dropAll() { stop(failure) }
-    guard request.nodes.setMemoryPolicy(request.mode) else { return }
+    if facts.elevated, let failure = ProcessCredentials().dropAll() { return report(failure) }
+    guard request.nodes.setMemoryPolicy(request.mode) else { return nil }
     // The kernel trims nodes outside the cpuset without a word: read back, as Launcher.apply does.
     var mode: Int32 = -1
     var kept = NodeMask()
     guard NodeMask.memoryPolicy(mode: &mode, nodes: &kept), mode == request.mode.rawValue,
       kept.contains(request.nodes)
-    else { return }
+    else { return nil }
     SystemKernel.execute(argv: argv + request.command)
+    return nil
   }
 
-  /// The facts as the full path reads them under privilege: rights narrowed first, as
-  /// main.swift does (its own call then changes nothing), the registry through Trust. Out of
-  /// line, and no `Trust?` built in `run`: destroying one looks up its metadata, a third of
-  /// the unprivileged launch's instructions, and its code would sit among that launch's pages.
+  /// The facts as the full path reads them under privilege, the registry through Trust. Out
+  /// of line, and no `Trust?` built in `run`: destroying one looks up its metadata, a third
+  /// of the unprivileged launch's instructions, and its code would sit among that launch's.
   @inline(never)
   static func privilegedFacts() -> LaunchFacts {
-    if let failure = ProcessCredentials().reduceAtStart() { stop(failure) }
-    return LaunchFacts.read(
+    LaunchFacts.read(
       nodeDirectory: cString(nodeDirectory), registry: cString(registry), trust: Trust())
   }
 
-  /// A privilege step failed: reported as main.swift and CLI.main report it, nothing run.
-  static func stop(_ failure: Failure) -> Never {
+  /// A privilege step failed: said as CLI.main says it; the status to exit with.
+  @inline(never)
+  static func report(_ failure: Failure) -> Int32 {
     Diagnostics.error(failure.message)
-    exit(failure.exitCode)
+    return failure.exitCode
   }
 
   /// `-m NODES`, `-mNODES`, `--membind NODES` or `--membind=NODES` (likewise `-p` and `-i`),
