@@ -11,7 +11,7 @@ import Testing
 
   @Test func joinRefusesPathsThatLeaveTheMount() {
     for path in ["/sys/fs/cgroup/../../etc", "/sys/fs/cgroup/./x", "relative/cgroup"] {
-      let failure = CgroupFS().join(path)
+      let failure = CgroupFS().join(path, own: nil)
       #expect(failure?.kind == .refused, "\(path)")
       #expect(failure?.message.contains("Cgroup=") == true)
     }
@@ -26,14 +26,14 @@ import Testing
     let procs = directory + "/cgroup.procs"
     let fd = open(procs, O_WRONLY | O_CREAT, 0o644)
     close(fd)
-    let failure = CgroupFS().join(directory)
+    let failure = CgroupFS().join(directory, own: nil)
     #expect(failure?.kind == .refused)
     #expect(failure?.message.contains("not on a cgroup v2 file system") == true)
     #expect(FileSystem.readIfPresent(procs) == "")
   }
 
   @Test func joinSaysWhenTheCgroupIsMissing() {
-    let failure = CgroupFS().join("/tmp/privnuma-no-such-cgroup/cxl0")
+    let failure = CgroupFS().join("/tmp/privnuma-no-such-cgroup/cxl0", own: nil)
     #expect(failure?.kind == .system)
     #expect(failure?.message.contains("does not exist; run 'privnuma fence apply' as root") == true)
   }
@@ -42,7 +42,7 @@ import Testing
     let link = "/tmp/privnuma-join-link-\(getpid())"
     _ = symlink("/sys/fs/cgroup", link)
     defer { unlink(link) }
-    let failure = CgroupFS().join(link)
+    let failure = CgroupFS().join(link, own: nil)
     #expect(failure?.kind == .refused)
     #expect(failure?.message.contains("symbolic link") == true)
   }

@@ -41,7 +41,7 @@ struct RecordingCgroups: CgroupWriter {
     journal.entries.append(entry)
     return entry.hasPrefix(failing ?? "\u{0}") ? .failure(.accessDenied) : .success(())
   }
-  func join(_ path: String) -> Failure? {
+  func join(_ path: String, own: String?) -> Failure? {
     credentials.with(.dacOverride) {
       if case .failure(let error) = record("join \(path)") {
         return .system("cannot join the opt-in cgroup: writing \(path)/cgroup.procs failed with \(error)")
@@ -87,17 +87,17 @@ private final class RecordingKernel: StubKernel, @unchecked Sendable {
     let credentials = RecordingCredentials(journal: journal, dropFails: dropFails)
     let kernel = RecordingKernel(journal)
     let cgroups = RecordingCgroups(journal: journal, credentials: credentials, failing: failing)
-    var launcher = Launcher(
+    let launcher = Launcher(
       kernel: kernel, privilege: Privilege(elevated: elevated), cgroups: cgroups, credentials: credentials,
       systemd: RecordingSystemd(owns: false))
-    // Started from the root cgroup of a host without systemd: the launch joins the opt-in cgroup.
-    launcher.ownCgroup = { "/" }
     return (launcher, kernel)
   }
 
-  static func plan(cgroup: String?) -> LaunchPlan {
+  /// `own` defaults to the root cgroup of a host without systemd: the launch joins the opt-in cgroup.
+  static func plan(cgroup: String?, own: String = "/") -> LaunchPlan {
     var plan = LaunchPlan()
     plan.cgroup = cgroup
+    plan.ownCgroup = cgroup == nil ? nil : own
     plan.privateNodes = cgroup == nil ? NodeSet() : NodeSet([2])
     plan.cpus = CPUSet([0])
     plan.policy = MemoryPolicy(mode: .preferred, nodes: NodeSet([2]))
@@ -134,9 +134,8 @@ private final class RecordingKernel: StubKernel, @unchecked Sendable {
 
   @Test func aProcessInACgroupSomeoneElseMadeIsRefusedNotMoved() {
     let journal = Journal()
-    var (launcher, _) = Self.launcher(journal, elevated: true)
-    launcher.ownCgroup = { "/docker/4f2a" }
-    let failure = launcher.launch(Self.plan(cgroup: "/sys/fs/cgroup/privnuma.slice/cxl0"))
+    let (launcher, _) = Self.launcher(journal, elevated: true)
+    let failure = launcher.launch(Self.plan(cgroup: "/sys/fs/cgroup/privnuma.slice/cxl0", own: "/docker/4f2a"))
     #expect(failure.kind == .system)
     #expect(failure.message.contains("/docker/4f2a") && failure.message.contains("nothing was run"))
     #expect(journal.entries.isEmpty, "the launch did something: \(journal.entries)")
@@ -147,8 +146,7 @@ private final class RecordingKernel: StubKernel, @unchecked Sendable {
     var (launcher, _) = Self.launcher(journal, elevated: false)
     let systemd = RecordingSystemd(owns: true)
     launcher.systemd = systemd
-    launcher.ownCgroup = { "/user.slice/user-0.slice/session-4.scope" }
-    _ = launcher.launch(Self.plan(cgroup: "/sys/fs/cgroup/privnuma.slice/privnuma-cxl0.slice"))
+    _ = launcher.launch(Self.plan(cgroup: "/sys/fs/cgroup/privnuma.slice/privnuma-cxl0.slice", own: "/user.slice/user-0.slice/session-4.scope"))
     #expect(systemd.calls == ["scope in privnuma-cxl0.slice"])
     #expect(!journal.entries.contains { $0.hasPrefix("join") }, "privnuma moved the process itself: \(journal.entries)")
     #expect(journal.entries.last == "exec app")
@@ -159,8 +157,7 @@ private final class RecordingKernel: StubKernel, @unchecked Sendable {
     var (launcher, _) = Self.launcher(journal, elevated: false)
     let systemd = RecordingSystemd(owns: true)
     launcher.systemd = systemd
-    launcher.ownCgroup = { "/system.slice/db.service" }
-    let failure = launcher.launch(Self.plan(cgroup: "/sys/fs/cgroup/privnuma.slice/privnuma-cxl0.slice"))
+    let failure = launcher.launch(Self.plan(cgroup: "/sys/fs/cgroup/privnuma.slice/privnuma-cxl0.slice", own: "/system.slice/db.service"))
     #expect(failure.message.contains("Slice=privnuma-cxl0.slice"))
     #expect(systemd.calls.isEmpty && journal.entries.isEmpty)
   }

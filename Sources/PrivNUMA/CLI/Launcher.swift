@@ -6,8 +6,6 @@ public struct Launcher {
   public var cgroups: CgroupWriter
   public var credentials: Credentials
   public var systemd: Systemd
-  /// This process's cgroup (`/proc/self/cgroup`), asked only by an opt-in launch.
-  public var ownCgroup: () -> String? = { ProcessStatus.cgroup(proc: "/proc") }
 
   public init(
     kernel: Kernel, privilege: Privilege, cgroups: CgroupWriter = CgroupFS(), credentials: Credentials = ProcessCredentials(),
@@ -57,11 +55,11 @@ public struct Launcher {
     let optIn = CgroupPath(String(cgroup.dropFirst(mount.count))).path
     let mems = (try? kernel.allowedMemoryNodes().get()) ?? NodeSet()
     let placement = Placement.decide(
-      optIn: optIn, mount: mount, nodes: plan.privateNodes, own: ownCgroup(), mems: mems,
+      optIn: optIn, mount: mount, nodes: plan.privateNodes, own: plan.ownCgroup, mems: mems,
       systemd: systemd.owns(cgroupRoot: mount), fenceCgroups: plan.fenceCgroups + [Fence.generalCgroup])
     switch placement {
     case .stay: return nil
-    case .join(let path): return cgroups.join(path)
+    case .join(let path): return cgroups.join(path, own: plan.ownCgroup)
     case .refuse(let reason): return .system(reason + "; nothing was run")
     case .scope(let slice): return enterScope(slice: slice, nodes: plan.privateNodes)
     }

@@ -21,6 +21,9 @@ public struct LaunchPlan: Sendable {
   /// The opt-in cgroups of every cpuset-backend node, relative to the mount: cgroups of the
   /// fence itself, which a launch may leave.
   public var fenceCgroups: [String] = []
+  /// This process's cgroup as the planner read it for a cpuset-fenced node (nil: unreadable):
+  /// the launch places by it rather than reading `/proc/self/cgroup` again.
+  public var ownCgroup: String?
   /// Private nodes the policy names.
   public var privateNodes: NodeSet = NodeSet()
   public var checks: [Check] = []

@@ -200,7 +200,10 @@ public struct Planner {
       case .kernel:
         plan.pass("backend \(id)", "kernel: N_MEMORY_PRIVATE keeps it private")
       case .cpuset:
-        if slurmStep == nil { slurmStep = ownCgroup().flatMap(SlurmStep.containing) }
+        if slurmStep == nil {
+          plan.ownCgroup = ownCgroup()
+          slurmStep = plan.ownCgroup.flatMap(SlurmStep.containing)
+        }
         if let step = slurmStep ?? nil {
           checkInSlurmStep(step, id, name, &plan)
           continue
@@ -283,7 +286,7 @@ public struct Planner {
     var where_ = "this process's cpuset"
     if let cgroup = plan.cgroup {
       where_ = "the opt-in cgroup \(cgroup)"
-    } else if let path = ProcessStatus.cgroup(proc: machine.roots.proc) {
+    } else if let path = plan.ownCgroup ?? ProcessStatus.cgroup(proc: machine.roots.proc) {
       where_ = "this process's cpuset (cgroup \(path))"
     }
     if policy.flags.contains(.staticNodes) && !policy.nodes.intersection(allowed).isEmpty {

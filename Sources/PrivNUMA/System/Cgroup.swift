@@ -5,8 +5,9 @@ import Glibc
 /// launch) and the changes `fence apply` makes. A protocol, injected through `Environment`
 /// like `Kernel`, so both can be tested over fixture trees. Paths are absolute directories.
 public protocol CgroupWriter: Sendable {
-  /// Moves this process into the cgroup at absolute `path` (its `cgroup.procs`).
-  func join(_ path: String) -> Failure?
+  /// Moves this process into the cgroup at absolute `path` (its `cgroup.procs`); `own` is
+  /// this process's cgroup (`/proc/self/cgroup`, read once per launch), nil when unknown.
+  func join(_ path: String, own: String?) -> Failure?
   /// Whether `directory` is the mount of a cgroup v2 file system (statfs).
   func isCgroup2(_ directory: String) -> Result<Bool, Errno>
   /// mkdir; an existing directory is no error.
@@ -69,13 +70,13 @@ public struct CgroupFS: CgroupWriter {
   /// component is opened without following symbolic links, the directory must be on a
   /// cgroup v2 file system, and the capability is raised only for opening and writing
   /// `cgroup.procs` in it.
-  public func join(_ path: String) -> Failure? {
+  public func join(_ path: String, own: String?) -> Failure? {
     guard let components = Cgroups.plainComponents(path) else {
       return .refused("the opt-in cgroup '\(path)' is not a plain absolute path (it has '..', '.' or empty parts); fix Cgroup= in the registry")
     }
     // Already there or below (a nested launch, a systemd scope inside an opt-in slice):
     // stay. A slice with other controllers enabled could not take the process anyway.
-    if let own = ProcessStatus.cgroup(proc: "/proc"), Cgroups.isWithin(path, own: own, isMount: Cgroups.isMount) { return nil }
+    if let own, Cgroups.isWithin(path, own: own, isMount: Cgroups.isMount) { return nil }
     var directory: FileDescriptor
     switch FileDescriptor.open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC) {
     case .success(let root): directory = root

@@ -59,12 +59,24 @@ public struct ProcessStatus: Sendable {
     return true
   }
 
-  /// The cgroup v2 path of a process (`0::/path`), from `/proc/<pid>/cgroup`.
+  /// The cgroup v2 path of a process (`0::/path`), from `/proc/<pid>/cgroup`. The line is
+  /// found as bytes: a cpuset launch reads this, and the kernel ends every line with a line feed.
   public static func cgroup(proc: String, pid: Int32? = nil) -> String? {
     let path = proc + "/" + (pid.map(String.init) ?? "self") + "/cgroup"
-    guard let text = FileSystem.readIfPresent(path) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("0::") {
-      return String(line.dropFirst(3))
+    guard let bytes = FileSystem.bytesIfPresent(path) else { return nil }
+    return cgroup(in: bytes[...])
+  }
+
+  /// The path of the first `0::` line, without its line feed.
+  static func cgroup(in bytes: ArraySlice<UInt8>) -> String? {
+    var start = bytes.startIndex
+    while start < bytes.endIndex {
+      var end = start
+      while end < bytes.endIndex, bytes[end] != 0x0A { end += 1 }
+      if end - start >= 3, bytes[start] == 0x30, bytes[start + 1] == 0x3A, bytes[start + 2] == 0x3A {
+        return String(decoding: bytes[(start + 3)..<end], as: UTF8.self)
+      }
+      start = end + 1
     }
     return nil
   }
