@@ -39,23 +39,20 @@ public struct Machine: Sendable {
     func features(_ id: Int) -> KernelFeatures? { interface.form == .none ? nil : topology.features(of: id) }
     var merged: [PrivateNode] = []
     for var node in declared {
-      let source = node.source ?? "the registry"
       node.kernelPrivate = kernelPrivate.contains(node.id)
       node.kernelFeatures = features(node.id)
       if !topology.online.contains(node.id) {
         node.kernelBindable = false
-        node.disagreements.append("declared in \(source) but the kernel has no online node \(node.id)")
+        node.disagreementFacts.offline = true
       } else {
         node.kernelBindable = interface.bindable(node.id, features: node.kernelFeatures)
       }
       if node.capabilities.contains(.mempolicy) && node.kernelBindable == false && topology.online.contains(node.id) {
-        node.disagreements.append(
-          "\(source) allows memory policies but the kernel does not (\(interface.notBindableReason(node.id, features: node.kernelFeatures)))")
+        node.disagreementFacts.refusingPolicies = interface
       }
       // The kernel enforces its own list: a capability it does not give the node is not used.
       if let kernel = node.kernelFeatures?.capabilities, !node.capabilities.subtracting(kernel).isEmpty {
-        node.disagreements.append(
-          "\(source) gives \(node.capabilities.subtracting(kernel).words.joined(separator: " ")) but node \(node.id)'s mem_features does not; the kernel's list applies")
+        node.disagreementFacts.notInMemFeatures = node.capabilities.subtracting(kernel)
         node.capabilities.formIntersection(kernel)
       }
       merged.append(node)

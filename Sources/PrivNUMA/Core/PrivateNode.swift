@@ -71,8 +71,8 @@ public struct PrivateNode: Sendable, Equatable {
   public var kernelBindable: Bool?
   /// The node's `mem_features`, on kernels that print them.
   public var kernelFeatures: KernelFeatures?
-  /// Where the registry and the kernel disagree, said in plain words.
-  public var disagreements: [String] = []
+  /// Where the registry and the kernel disagree (`Machine.merge`).
+  public var disagreementFacts = Disagreements()
   /// Set when a registry file with errors mentions the node: it is then refused to everyone
   /// until the file is fixed, and never counted as general.
   public var brokenDeclaration: Registry.FileError?
@@ -92,6 +92,9 @@ public struct PrivateNode: Sendable, Equatable {
     if cgroup != nil { return .cpuset }
     return .none
   }
+
+  /// Where the registry and the kernel disagree, said in plain words.
+  public var disagreements: [String] { disagreementFacts.words(of: self) }
 
   /// Whether a memory policy may name it: the registry allows it and the kernel would too.
   public var bindable: Bool {
