@@ -149,35 +149,14 @@ public enum QuickLaunch {
     return .default
   }
 
-  /// Node numbers and ranges (`0`, `0,2-3`), decimal without a leading zero, below 64; false
-  /// for any other form (labels, `all`, `!`, `+`, hex, `same`), which the full path reads.
+  /// Node numbers and ranges (`0`, `0,2-3`), decimal without a leading zero, below 64, in
+  /// the kernel's list format without its line feed; false for any other form (labels, `all`,
+  /// `!`, `+`, hex, `same`), which the full path reads.
   static func parseNodes(_ text: UnsafePointer<UInt8>, into nodes: inout NodeMask) -> Bool {
-    var index = 0
-    var result = NodeMask()
-    func number() -> Int {
-      let start = index
-      var value = 0
-      while index - start < 2, text[index] >= 0x30, text[index] <= 0x39 {
-        value = value * 10 + Int(text[index] - 0x30)
-        index += 1
-      }
-      if index == start || (text[start] == 0x30 && index - start > 1) { return -1 }
-      return value
-    }
-    while true {
-      let low = number()
-      var high = low
-      if text[index] == dash {
-        index += 1
-        high = number()
-      }
-      guard result.insert(low, through: high) else { return false }
-      if text[index] == 0 { break }
-      guard text[index] == comma else { return false }
-      index += 1
-    }
-    nodes = result
-    return true
+    var count = 0
+    while text[count] != 0 { count += 1 }
+    guard count > 0, text[count - 1] != UInt8(ascii: "\n") else { return false }
+    return NodeMask.parse(kernelList: text, count: count, into: &nodes)
   }
 
   static func matches(_ bytes: UnsafePointer<UInt8>, _ count: Int, _ word: StaticString) -> Bool {
@@ -197,5 +176,4 @@ public enum QuickLaunch {
 
   static let dash = UInt8(ascii: "-")
   static let equals = UInt8(ascii: "=")
-  static let comma = UInt8(ascii: ",")
 }

@@ -22,9 +22,10 @@ public struct NodeMask: Equatable, Sendable {
     return true
   }
 
-  /// The kernel's list format (`0-3,8` and a newline), `count` bytes at `bytes`. Stricter
-  /// than NodeSet(kernelList:): false for anything but digits, ranges and commas, and for a
-  /// node past 63, so a file the full path would read differently never passes here.
+  /// The kernel's list format (`0-3,8` and a newline), `count` bytes at `bytes`; also a
+  /// command line's plain NODES. Stricter than NodeSet(kernelList:): false for anything but
+  /// digits, ranges and commas, for a number with a leading zero and for a node past 63, so a
+  /// list the full path would read differently never passes here.
   public static func parse(
     kernelList bytes: UnsafePointer<UInt8>, count: Int, into mask: inout NodeMask
   ) -> Bool {
@@ -39,7 +40,7 @@ public struct NodeMask: Equatable, Sendable {
         value = value * 10 + Int(bytes[index] - 0x30)
         index += 1
       }
-      return index > start ? value : -1
+      return index > start && (bytes[start] != 0x30 || index - start == 1) ? value : -1
     }
     while index < end {
       let low = number()
