@@ -373,8 +373,9 @@ extension BinaryTests {
 // MARK: - The quick launch (QuickLaunch) against the full path
 
 extension BinaryTests {
-  /// A plain launch (`-m 0 cmd`) runs from argv's bytes; `-q` or an override sends the same
-  /// launch down the full path. Both must look the same from outside.
+  /// A plain launch (`-m 0 cmd`) runs from argv's bytes; an abbreviated option (`--mem 0`) or
+  /// an override sends the same launch down the full path. Both must look the same from
+  /// outside.
   @Suite("privnuma binary: quick launch")
   struct Quick {
     static let spellings: [[String]] = [
@@ -418,7 +419,7 @@ extension BinaryTests {
         #expect(
           [126, 127].contains(quick.status) && quick.stderr.hasPrefix("privnuma: "), "\(quick)")
         for full in [
-          try privnuma(["-q", "-m", "0", command]),
+          try privnuma(["--mem", "0", command]),
           try privnuma(["-m", "0", command], environment: registry),
         ] {
           #expect(
@@ -431,9 +432,40 @@ extension BinaryTests {
         show.stderr.contains("'show' is a privnuma command only as the first word"), "\(show)")
     }
 
+    /// A launch onto a private node of a named registry: its "not fenced" warning, the
+    /// command's status and an exec failure are the full path's, byte for byte (the override
+    /// PRIVNUMA_REGISTRY sends the same launch there).
+    @Test func aPrivateNodeLaunchSaysWhatTheFullPathSays() throws {
+      let scratch = try scratchDirectory()
+      defer { try? FileManager.default.removeItem(atPath: scratch) }
+      let registry = scratch + "/nodes.d"
+      try FileManager.default.createDirectory(atPath: registry, withIntermediateDirectories: true)
+      try "[Node]\nId=0\nLabel=mem0\nMinFree=1M\n".write(
+        toFile: registry + "/50-mem0.conf", atomically: false, encoding: .utf8)
+      for options in [
+        ["--allow-unfenced", "-m", "mem0"], ["-q", "--allow-unfenced", "--membind=mem0,0"],
+        ["--allow-unfenced", "-p", "0"], ["-m", "mem0"], ["--allow-unfenced", "-l"],
+      ] {
+        for command in [["sh", "-c", "exit 9"], ["privnuma-test-no-such-command"]] {
+          let quick = try privnuma(["--registry", registry] + options + command)
+          let full = try privnuma(
+            options + command, environment: ["PRIVNUMA_REGISTRY": registry])
+          #expect(
+            full.status == quick.status && full.stderr == quick.stderr
+              && full.stdout == quick.stdout, "\(options + command): \(quick) \(full)")
+        }
+      }
+      let warned = try privnuma(["--registry", registry, "--allow-unfenced", "-m", "mem0", "true"])
+      #expect(
+        warned.status == 0
+          && warned.stderr
+            == "privnuma: warning: node 0 (mem0) is not fenced: any process may allocate there\n",
+        "\(warned)")
+    }
+
     /// The package's setcap install and a setuid-root one, run by a plain user (nobody, through
-    /// setpriv): the launch narrows, drops and reads as the full path does (`-q` sends the same
-    /// launch there), so the command gets the policy, every id the caller's, no capability.
+    /// setpriv): the launch narrows, drops and reads as the full path does (`--mem` sends the
+    /// same launch there), so the command gets the policy, every id the caller's, no capability.
     @Test(
       .enabled(if: getuid() == 0, "needs root to set file capabilities and the setuid bit"),
       arguments: ["setcap", "setuid"])
@@ -465,7 +497,7 @@ extension BinaryTests {
             "bind:0", "Uid:\t65534\t65534\t65534\t65534", "Gid:\t65534\t65534\t65534\t65534",
             "CapInh:\t\(none)", "CapPrm:\t\(none)", "CapEff:\t\(none)", "CapAmb:\t\(none)",
           ], "\(quick)")
-      let full = try launch(["-q", "-m", "0"])
+      let full = try launch(["--mem", "0"])
       #expect(
         full.status == quick.status && full.stdout == quick.stdout && full.stderr == quick.stderr,
         "\(quick) \(full)")

@@ -17,13 +17,43 @@ private func withArgv<T>(
   return argv.withUnsafeMutableBufferPointer { body(words.count + 1, $0.baseAddress!) }
 }
 
-/// What the quick launch decides for `words`: the launch, or nil for "not mine".
-private func quick(_ words: [String], _ facts: LaunchFacts) -> QuickLaunch.Request? {
+/// What the quick launch decides for `words` on fixture `machine`: the launch, or nil for
+/// "not mine". As QuickLaunch.run does, it reads the registry (`--registry` or the machine's)
+/// when it is named or in use; `registry` stands for the nodes read (under privilege, say).
+/// Private nodes are decided as for alice; the nodes nothing fences come back in `unfenced`.
+private func quick(
+  _ words: [String], _ facts: LaunchFacts, machine: String = "one-node",
+  registry: [PrivateNode]? = nil, unfenced: UnsafeMutablePointer<[PrivateNode]>? = nil
+) -> QuickLaunch.Request? {
   withArgv(words) { argc, argv in
     var request = QuickLaunch.Request()
-    guard QuickLaunch.parse(argc: argc, argv: argv, into: &request),
-      QuickLaunch.admits(request, facts)
-    else { return nil }
+    guard QuickLaunch.parse(argc: argc, argv: argv, into: &request) else { return nil }
+    var declared = registry
+    if declared == nil && (request.registry != nil || facts.registryInUse) {
+      declared = QuickLaunch.declaredNodes(
+        directory: request.registry.map { String(cString: $0) } ?? Fixture.roots(machine).registry,
+        named: request.registry != nil, trust: nil)
+      guard declared != nil else { return nil }
+    }
+    if let declared {
+      guard
+        let found = QuickLaunch.admits(
+          &request, facts, declared: declared,
+          access: { Access.decide($0, for: Fixture.alice, names: Fixture.names) },
+          freeMemory: {
+            QuickLaunch.freeMemory(of: $0, in: Fixture.roots(machine).nodeDirectory)
+          },
+          ownCgroupReadable: { ProcessStatus.cgroup(proc: Roots.system.proc) != nil })
+      else { return nil }
+      unfenced?.pointee = found
+    } else {
+      guard request.nodeList.map({ QuickLaunch.parseNodes($0, into: &request.nodes) }) ?? true,
+        QuickLaunch.admits(request, facts)
+      else { return nil }
+    }
+    // The words' own pointers: compared by what they say.
+    request.nodeList = nil
+    request.registry = nil
     return request
   }
 }
@@ -46,7 +76,7 @@ private func mask(_ ids: [Int]) -> NodeMask {
 /// The facts of a fixture machine as the quick launch reads them, the cpuset's mems given.
 private func facts(_ fixture: String, mems: [Int]? = nil) -> LaunchFacts {
   let roots = Fixture.roots(fixture)
-  var facts = LaunchFacts.read(nodeDirectory: roots.nodeDirectory, registry: roots.registry, trust: nil)
+  var facts = LaunchFacts.read(nodeDirectory: roots.nodeDirectory, registry: roots.registry)
   facts.memsAllowed = mems.map(mask) ?? facts.online
   return facts
 }
@@ -73,6 +103,23 @@ private func full(_ words: [String], _ fixture: String, mems: NodeSet) throws ->
     names: Fixture.names,
     kernel: CpusetKernel(mems: mems))
   return (request, try Launch.makePlan(request, environment, explaining: false))
+}
+
+/// A quick launch's policy and command, for parameterized tests.
+struct Taken: Equatable, Sendable {
+  var mode: PolicyMode
+  var nodes: NodeMask
+  var command: Int
+
+  init(mode: PolicyMode, nodes: NodeMask, command: Int) {
+    self.mode = mode
+    self.nodes = nodes
+    self.command = command
+  }
+
+  init(_ request: QuickLaunch.Request) {
+    self.init(mode: request.mode, nodes: request.nodes, command: request.command)
+  }
 }
 
 @Suite("Quick launch: the same launch as the full path, or none")
@@ -120,6 +167,46 @@ struct QuickLaunchTests {
     ["--", "--", "app"], ["show", "-m", "0"], ["app", "-m", "0"],
   ]
 
+  /// Holds a quick launch of `words` to the full path's plan: nil when the quick launch does
+  /// not launch; otherwise the private nodes it named, after recording every difference.
+  private func compare(_ words: [String], _ fixture: String, mems: [Int], _ facts: LaunchFacts)
+    throws -> NodeSet?
+  {
+    var unfenced: [PrivateNode] = []
+    guard let request = quick(words, facts, machine: fixture, unfenced: &unfenced) else {
+      return nil
+    }
+    let context = "\(fixture), mems \(mems): privnuma \(words.joined(separator: " "))"
+    guard let (parsed, plan) = try? full(words, fixture, mems: NodeSet(mems)) else {
+      Issue.record("\(context): the quick launch launches what the full path refuses")
+      return NodeSet()
+    }
+    #expect(parsed.query == nil && parsed.shared == nil, "\(context)")
+    #expect(
+      plan.failure == nil, "\(context): the full path fails: \(plan.failure?.message ?? "")")
+    // The warnings the quick launch says (unless -q): the full path's, in its order.
+    let warnings = unfenced.map { node in
+      (try? PrivateNodeRules.unfenced(node, allowed: true).get()) ?? ""
+    }
+    #expect(plan.warnings == warnings, "\(context)")
+    #expect(plan.advice.isEmpty && plan.registryErrors.isEmpty, "\(context)")
+    #expect(plan.cpus == nil && plan.shared == nil, "\(context)")
+    if let cgroup = plan.cgroup {
+      // Where the launcher runs it: where it is, as the quick launch does.
+      let placement = Placement.decide(
+        optIn: CgroupPath(String(cgroup.dropFirst(plan.cgroupMount.count))).path,
+        mount: plan.cgroupMount, nodes: plan.privateNodes, own: plan.ownCgroup,
+        mems: NodeSet(mems), systemd: true, fenceCgroups: plan.fenceCgroups)
+      #expect(placement == .stay, "\(context): \(placement)")
+    }
+    let expected = MemoryPolicy(
+      mode: request.mode, flags: [],
+      nodes: request.mode.takesNodes ? nodes(request.nodes) : NodeSet())
+    #expect(plan.policy == expected, "\(context): full path \(String(describing: plan.policy))")
+    #expect(plan.command == Array(words[(request.command - 1)...]), "\(context)")
+    return plan.privateNodes
+  }
+
   @Test func whenTheQuickLaunchLaunchesTheFullPathPlansTheSameLaunchSilently() throws {
     var launched = 0
     for fixture in Self.fixtures {
@@ -131,29 +218,7 @@ struct QuickLaunchTests {
             in (options == ["-m", "0"] || options == ["-l"]
             ? Self.tails : [["app"], ["--", "app"]])
           {
-            let words = options + tail
-            guard let request = quick(words, facts) else { continue }
-            launched += 1
-            let context = "\(fixture), mems \(mems): privnuma \(words.joined(separator: " "))"
-            guard let (parsed, plan) = try full(words, fixture, mems: NodeSet(mems)) else {
-              Issue.record("\(context): the quick launch launches what the parser refuses")
-              continue
-            }
-            #expect(
-              parsed.query == nil && parsed.shared == nil && parsed.registry == nil, "\(context)")
-            #expect(
-              plan.failure == nil, "\(context): the full path fails: \(plan.failure?.message ?? "")"
-            )
-            #expect(
-              plan.warnings.isEmpty && plan.advice.isEmpty && plan.registryErrors.isEmpty,
-              "\(context)")
-            #expect(plan.cpus == nil && plan.cgroup == nil && plan.shared == nil, "\(context)")
-            let expected = MemoryPolicy(
-              mode: request.mode, flags: [],
-              nodes: request.mode.takesNodes ? nodes(request.nodes) : NodeSet())
-            #expect(
-              plan.policy == expected, "\(context): full path \(String(describing: plan.policy))")
-            #expect(plan.command == Array(words[(request.command - 1)...]), "\(context)")
+            if try compare(options + tail, fixture, mems: mems, facts) != nil { launched += 1 }
           }
         }
       }
@@ -162,38 +227,147 @@ struct QuickLaunchTests {
     #expect(launched > 300, "the quick launch took only \(launched) launches")
   }
 
+  /// Registry files for four-node-gaps (nodes 0, 1, 4 and 6, with 4 GiB free on node 4 and
+  /// about 1.9 GiB on node 6), each a way the planner allows or refuses a node.
+  static let registryFiles = [
+    "unfenced": "[Node]\nId=4\nLabel=cxl0\n",
+    "fenced": "[Node]\nId=6\nLabel=hbm0\nCgroup=privnuma.slice/hbm0\nAllowGroups=cram\n",
+    "no-policy": "[Node]\nId=1\nLabel=slow\nCapabilities=migration\n",
+    "not-alice": "[Node]\nId=6\nLabel=hbm0\nCgroup=privnuma.slice/hbm0\nAllowUsers=bob\n",
+    "reserved": "[Node]\nId=4\nLabel=cxl0\nMinFree=5G\nAllowUsers=1001\n",
+    "reserve-met": "[Node]\nId=6\nMinFree=1900M\nCgroup=privnuma.slice/hbm0\n",
+    "unresolved": "[Node]\nId=4\nLabel=cxl0\nAllowGroups=nosuch cram\n",
+    "second-cgroup": "[Node]\nId=1\nLabel=other\nCgroup=privnuma.slice/other\n",
+    "broken": "[Node]\nId=6\nLabel=Bad\n",
+    "offline": "[Node]\nId=9\nLabel=gone\n",
+  ]
+  static let registries = [
+    ["unfenced"], ["unfenced", "fenced"], ["unfenced", "fenced", "second-cgroup"],
+    ["no-policy", "reserved"], ["not-alice"], ["unresolved", "reserve-met"],
+    ["unfenced", "broken"], ["offline", "unfenced"], ["fenced", "second-cgroup"],
+  ]
+
+  @Test func withARegistryTheQuickLaunchHoldsPrivateNodesToTheFullPathsRules() throws {
+    let top = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "quick-private-\(getpid())"
+    ).path
+    defer { try? FileManager.default.removeItem(atPath: top) }
+    var launched = 0
+    var unfencedLaunches = 0
+    var fencedLaunches = 0
+    let nodeWords = [
+      "0", "1", "4", "6", "4,6", "0-1", "cxl0", "hbm0", "cxl0,hbm0", "cxl0,0", "slow", "other",
+      "gone", "node4", "node6", "hbm0,other", "cxl0,", "all", "private", "Cxl0", "9", "cxl0-1",
+    ]
+    for (index, files) in Self.registries.enumerated() {
+      let directory = top + "/\(index).d"
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      for name in files {
+        try Self.registryFiles[name]!.write(
+          toFile: directory + "/50-\(name).conf", atomically: false, encoding: .utf8)
+      }
+      for mems in [[0, 1, 4, 6], [0, 1, 4], [0, 1]] {
+        let facts = facts("four-node-gaps", mems: mems)
+        for prefix in [
+          [], ["-q"], ["--allow-unfenced"], ["-q", "--allow-unfenced"],
+          ["--allow-unfenced", "--quiet"],
+        ] {
+          var policies = [["-l"]]
+          for word in nodeWords {
+            policies += [["-m", word], ["-p", word], ["--interleave=" + word]]
+          }
+          for policy in policies {
+            let words = ["--registry", directory] + prefix + policy + ["app"]
+            guard let named = try compare(words, "four-node-gaps", mems: mems, facts) else {
+              continue
+            }
+            launched += 1
+            if named.contains(4) && prefix.contains("--allow-unfenced") { unfencedLaunches += 1 }
+            if named.contains(6) { fencedLaunches += 1 }
+          }
+        }
+      }
+    }
+    // Each kind of private node was launched on, so a quick launch that refused them all, or
+    // took none, fails here.
+    #expect(
+      launched > 500 && unfencedLaunches > 50 && fencedLaunches > 20,
+      "\(launched) launches, \(unfencedLaunches) unfenced, \(fencedLaunches) fenced")
+  }
+
+  @Test func privateNodesAreTakenOnOrLeftAsThePlannerWould() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "quick-private-cases-\(getpid())"
+    ).path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    func registry(_ files: [String]) throws -> [String] {
+      try? FileManager.default.removeItem(atPath: directory)
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      for name in files {
+        try Self.registryFiles[name]!.write(
+          toFile: directory + "/50-\(name).conf", atomically: false, encoding: .utf8)
+      }
+      return ["--registry", directory]
+    }
+    let machine = facts("four-node-gaps")
+    func taken(_ words: [String]) -> Taken? {
+      quick(words + ["app"], machine, machine: "four-node-gaps").map(Taken.init)
+    }
+    let unfenced = try registry(["unfenced", "fenced"])
+    #expect(
+      taken(unfenced + ["--allow-unfenced", "-m", "cxl0,hbm0"])
+        == Taken(mode: .bind, nodes: mask([4, 6]), command: 6))
+    #expect(taken(unfenced + ["-m", "cxl0"]) == nil, "not fenced, no --allow-unfenced")
+    #expect(
+      taken(unfenced + ["-q", "-p", "hbm0"])
+        == Taken(mode: .preferred, nodes: mask([6]), command: 6))
+    #expect(taken(unfenced + ["-m", "4"]) == nil, "a number names a private node too")
+    #expect(taken(unfenced + ["-m", "0-1"]) != nil, "general nodes")
+    #expect(
+      taken(try registry(["unfenced", "fenced", "second-cgroup"]) + ["-m", "hbm0,other"]) == nil)
+    #expect(taken(try registry(["no-policy"]) + ["-m", "slow"]) == nil, "no mempolicy capability")
+    #expect(taken(try registry(["not-alice"]) + ["-m", "hbm0"]) == nil, "AllowUsers=bob")
+    #expect(taken(try registry(["reserved"]) + ["-m", "cxl0"]) == nil, "below MinFree=")
+    #expect(
+      taken(try registry(["reserve-met"]) + ["-m", "node6"]) != nil, "MinFree= met, default label")
+    #expect(taken(try registry(["unresolved"]) + ["--allow-unfenced", "-m", "cxl0"]) == nil)
+    #expect(
+      taken(try registry(["unfenced", "broken"]) + ["-m", "0"]) == nil, "a file with errors")
+    #expect(taken(["--registry", directory + "/absent", "-m", "0"]) == nil, "no such directory")
+  }
+
   @Test(arguments: [
     (
-      ["-m", "0", "app"], "one-node", QuickLaunch.Request(mode: .bind, nodes: mask([0]), command: 3)
+      ["-m", "0", "app"], "one-node", Taken(mode: .bind, nodes: mask([0]), command: 3)
     ),
     (
       ["-m0", "--", "app"], "one-node",
-      QuickLaunch.Request(mode: .bind, nodes: mask([0]), command: 3)
+      Taken(mode: .bind, nodes: mask([0]), command: 3)
     ),
     (
       ["--membind=0-1,4", "app", "-m", "1"], "four-node-gaps",
-      QuickLaunch.Request(mode: .bind, nodes: mask([0, 1, 4]), command: 2)
+      Taken(mode: .bind, nodes: mask([0, 1, 4]), command: 2)
     ),
     (
       ["--preferred", "3", "--", "-x"], "cgroup-machine",
-      QuickLaunch.Request(mode: .preferred, nodes: mask([3]), command: 4)
+      Taken(mode: .preferred, nodes: mask([3]), command: 4)
     ),
     (
       ["-i", "0-3", "app"], "dax-online",
-      QuickLaunch.Request(mode: .interleave, nodes: mask([0, 1, 2, 3]), command: 3)
+      Taken(mode: .interleave, nodes: mask([0, 1, 2, 3]), command: 3)
     ),
     (
-      ["-l", "app"], "dax-devdax", QuickLaunch.Request(mode: .local, nodes: NodeMask(), command: 2)
+      ["-l", "app"], "dax-devdax", Taken(mode: .local, nodes: NodeMask(), command: 2)
     ),
     (
       ["--localalloc", "--", "app"], "one-node",
-      QuickLaunch.Request(mode: .local, nodes: NodeMask(), command: 3)
+      Taken(mode: .local, nodes: NodeMask(), command: 3)
     ),
   ])
   func plainLaunchesAreTakenOn(
-    _ words: [String], _ fixture: String, _ expected: QuickLaunch.Request
+    _ words: [String], _ fixture: String, _ expected: Taken
   ) {
-    #expect(quick(words, facts(fixture)) == expected)
+    #expect(quick(words, facts(fixture), machine: fixture).map(Taken.init) == expected)
   }
 
   @Test(arguments: [
@@ -202,7 +376,9 @@ struct QuickLaunchTests {
     ["-m", "0x0", "app"],
     ["-m", "00", "app"], ["-m", "node0", "app"], ["-m", "0,", "app"], ["-m", "64", "app"],
     // Other options, abbreviations, clusters, two policies, values where none is taken.
-    ["-q", "-m", "0", "app"], ["-m", "0", "-q", "app"], ["--mem=0", "app"], ["-lq", "app"],
+    ["-q", "-q", "-m", "0", "app"], ["--quiet=1", "-m", "0", "app"], ["--mem=0", "app"],
+    ["-lq", "app"], ["--registry", "-m", "0", "app"], ["--registry=", "-m", "0", "app"],
+    ["--allow-unfenced", "--allow-unfenced", "-m", "0", "app"],
     ["--localalloc=0", "app"],
     ["-N", "0", "app"], ["-P", "0", "app"], ["-w", "0", "app"], ["-m", "0", "-i", "0", "app"],
     ["-s"],
@@ -227,27 +403,22 @@ struct QuickLaunchTests {
     #expect(quick(["-l", "app"], memoryless) != nil)
   }
 
-  @Test func machinesWithPrivateNodesOrOverridesAreLeftToTheFullPath() {
+  @Test func machinesWithKernelPrivateNodesOrOverridesAreLeftToTheFullPath() {
     #expect(facts("proc-clean").registryInUse, "a registry with a declaration")
     #expect(
       facts("rfc-v4").privateNodeState && facts("proc-kernel").privateNodeState
         && facts("rfc-public").privateNodeState)
-    for fixture in [
-      "proc-clean", "rfc-v4", "proc-kernel", "rfc-public", "rfc-common", "rfc-fallback",
-    ] {
-      #expect(quick(["-m", "0", "app"], facts(fixture)) == nil, "\(fixture)")
-      #expect(quick(["-l", "app"], facts(fixture)) == nil, "\(fixture)")
+    for fixture in ["rfc-v4", "proc-kernel", "rfc-public", "rfc-common", "rfc-fallback"] {
+      #expect(quick(["-m", "0", "app"], facts(fixture), machine: fixture) == nil, "\(fixture)")
+      #expect(quick(["-l", "app"], facts(fixture), machine: fixture) == nil, "\(fixture)")
     }
     var plain = facts("one-node")
     #expect(plain.complete && !plain.registryInUse && !plain.privateNodeState)
-    for change in [\LaunchFacts.overridden, \.registryInUse, \.privateNodeState] {
+    for change in [\LaunchFacts.overridden, \.privateNodeState] {
       var changed = plain
       changed[keyPath: change] = true
       #expect(quick(["-l", "app"], changed) == nil)
     }
-    var elevated = plain
-    elevated.elevated = true
-    #expect(quick(["-l", "app"], elevated) != nil, "privilege is dropped, not refused")
     plain.complete = false
     #expect(quick(["-l", "app"], plain) == nil)
   }
@@ -310,12 +481,12 @@ struct QuickLaunchTests {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try "0-1\n".write(toFile: directory + "/online", atomically: true, encoding: .utf8)
     try "0-1\n".write(toFile: directory + "/has_memory", atomically: true, encoding: .utf8)
-    let plain = LaunchFacts.read(nodeDirectory: directory, registry: directory + "/absent", trust: nil)
+    let plain = LaunchFacts.read(nodeDirectory: directory, registry: directory + "/absent")
     #expect(plain.complete && !plain.privateNodeState && plain.online == mask([0, 1]))
     for name in NodeStateFiles.names {
       try "1\n".write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
       #expect(
-        LaunchFacts.read(nodeDirectory: directory, registry: directory + "/absent", trust: nil)
+        LaunchFacts.read(nodeDirectory: directory, registry: directory + "/absent")
           .privateNodeState, "\(name)")
       try FileManager.default.removeItem(atPath: directory + "/" + name)
     }
@@ -329,7 +500,7 @@ struct QuickLaunchTests {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let sysfs = Fixture.roots("one-node").nodeDirectory
     func inUse(_ registry: String) -> Bool {
-      LaunchFacts.read(nodeDirectory: sysfs, registry: registry, trust: nil).registryInUse
+      LaunchFacts.read(nodeDirectory: sysfs, registry: registry).registryInUse
     }
     #expect(!inUse(directory + "/absent"))
     #expect(!inUse(directory), "empty")
@@ -340,80 +511,62 @@ struct QuickLaunchTests {
 
   // MARK: - Under privilege
 
-  /// The one-node machine's facts as a privileged launch reads them: `registry` through
-  /// `tree`'s Trust, as the full path opens it under privilege.
-  private func privileged(_ tree: TrustTests.Tree, registry: String? = nil) -> LaunchFacts {
-    let sysfs = Fixture.roots("one-node").nodeDirectory
-    var facts = LaunchFacts.read(
-      nodeDirectory: sysfs, registry: registry ?? tree.registry, trust: tree.trust)
-    facts.memsAllowed = facts.online
-    return facts
+  /// The registry as a privileged quick launch reads it: through `tree`'s Trust.
+  private func privilegedRegistry(_ tree: TrustTests.Tree, _ registry: String? = nil)
+    -> [PrivateNode]?
+  {
+    QuickLaunch.declaredNodes(
+      directory: registry ?? tree.registry, named: false, trust: tree.trust)
   }
 
-  @Test func aPrivilegedLaunchIsTakenWhenTheTrustedRegistryIsMissingOrEmpty() throws {
+  @Test func aPrivilegedLaunchReadsTheTrustedRegistryAsTheFullPathDoes() throws {
     let tree = try TrustTests.Tree()
     defer { tree.remove() }
+    let plain = facts("one-node")
+    let declared = try #require(privilegedRegistry(tree))
+    #expect(declared.map(\.id) == [2])
+    #expect(
+      quick(["-m", "0", "app"], plain, registry: declared)
+        == QuickLaunch.Request(mode: .bind, nodes: mask([0]), command: 3))
     try FileManager.default.removeItem(atPath: tree.registry + "/50-cxl0.conf")
+    try "".write(toFile: tree.registry + "/README", atomically: false, encoding: .utf8)
     for registry in [tree.registry, tree.top + "/etc/absent.d", tree.top + "/absent/nodes.d"] {
-      let facts = privileged(tree, registry: registry)
-      #expect(facts.elevated && !facts.registryInUse && facts.complete, "\(registry)")
-      #expect(
-        quick(["-m", "0", "app"], facts)
-          == QuickLaunch.Request(mode: .bind, nodes: mask([0]), command: 3), "\(registry)")
+      let declared = try #require(privilegedRegistry(tree, registry), "\(registry)")
+      #expect(declared.isEmpty, "\(registry)")
+      #expect(quick(["-l", "app"], plain, registry: declared) != nil, "\(registry)")
       // The full path reads the same registry under privilege and finds nothing to say.
       let contents = try Registry.load(directory: registry, trust: tree.trust).get()
       #expect(contents.nodes.isEmpty && contents.errors.isEmpty, "\(registry)")
     }
-    var overridden = privileged(tree)
-    overridden.overridden = true
-    #expect(quick(["-m", "0", "app"], overridden) == nil, "the full path notes an ignored override")
   }
 
-  /// Each way the privileged rules refuse an empty registry, and a registry with entries: the
-  /// quick launch leaves them to the full path, which refuses the first kind (exit 3) or
-  /// reads the declaration. Without privilege the refused registries are merely empty, so a
-  /// quick launch that ignored Trust would launch here.
+  /// Each way the privileged rules refuse a registry: the quick launch leaves it to the full
+  /// path, which refuses it (exit 3). Without privilege the refused registries are merely
+  /// empty, so a quick launch that ignored Trust would launch here.
   @Test(arguments: [
-    "a declaration", "a file", "a group-writable parent", "a symbolic link", "another owner",
-    "a user namespace", "FUSE",
+    "a group-writable parent", "a symbolic link", "another owner", "a user namespace", "FUSE",
   ])
-  func aPrivilegedLaunchLeavesToTheFullPath(_ registryWith: String) throws {
+  func aRegistryThePrivilegedRulesRefuseIsLeftToTheFullPath(_ registryWith: String) throws {
     var tree = try TrustTests.Tree()
     defer { tree.remove() }
-    if registryWith != "a declaration" {
-      try FileManager.default.removeItem(atPath: tree.registry + "/50-cxl0.conf")
-    }
+    try FileManager.default.removeItem(atPath: tree.registry + "/50-cxl0.conf")
     switch registryWith {
-    case "a file":
-      try "".write(toFile: tree.registry + "/README", atomically: false, encoding: .utf8)
     case "a group-writable parent": chmod(tree.top + "/etc", 0o775)
     case "a symbolic link":
       rename(tree.registry, tree.top + "/etc/real.d")
       symlink(tree.top + "/etc/real.d", tree.registry)
     case "another owner": tree.trust.owner = getuid() + 1
     case "a user namespace": tree.trust.initialUserNamespace = { false }
-    case "FUSE": tree.trust.fileSystemType = { _ in Trust.fuseMagic }
-    default: break
+    default: tree.trust.fileSystemType = { _ in Trust.fuseMagic }
     }
-    let facts = privileged(tree)
-    #expect(facts.elevated && facts.registryInUse)
-    #expect(quick(["-m", "0", "app"], facts) == nil)
-    #expect(quick(["-l", "app"], facts) == nil)
-    let full = Registry.load(directory: tree.registry, trust: tree.trust)
-    switch registryWith {
-    case "a declaration": #expect(try full.get().nodes.map(\.id) == [2])
-    case "a file": #expect(try full.get().nodes.isEmpty)
-    default:
-      guard case .failure(let failure) = full else {
-        Issue.record("the full path reads the registry: \(full)")
-        return
-      }
-      #expect(failure.kind == .refused, "\(failure)")
-      let unprivileged = LaunchFacts.read(
-        nodeDirectory: Fixture.roots("one-node").nodeDirectory, registry: tree.registry,
-        trust: nil)
-      #expect(!unprivileged.registryInUse, "the same registry is empty without privilege")
+    #expect(privilegedRegistry(tree) == nil)
+    guard case .failure(let failure) = Registry.load(directory: tree.registry, trust: tree.trust)
+    else {
+      Issue.record("the full path reads the registry")
+      return
     }
+    #expect(failure.kind == .refused, "\(failure)")
+    #expect(QuickLaunch.declaredNodes(directory: tree.registry, named: false, trust: nil) == [])
   }
 
   @Test func thePathsAreTheSystemRoots() {

@@ -1,12 +1,16 @@
-/// The common launch, `privnuma -m 0 cmd`, done from argv's bytes before anything builds
-/// `CommandLine.arguments`: one memory policy over plain node numbers, an optional `--`, the
-/// command. Without privilege it makes no String, Array or Optional of privnuma's types: their
-/// metadata look-ups and the standard library's pages were most of a plain launch's cost.
+/// The common launch, `privnuma -m 0 cmd` or `privnuma -q -m cxl0 cmd`, done from argv's
+/// bytes before anything builds `CommandLine.arguments`: one memory policy over node numbers
+/// and registry labels, with `-q`, `--allow-unfenced` and `--registry DIR`, an optional `--`,
+/// the command. On a machine without private nodes it makes no String, Array or Optional of
+/// privnuma's types: their metadata look-ups and the standard library's pages were most of a
+/// plain launch's cost. With a registry it reads it as the full path does (`Registry.load`)
+/// and holds the private nodes named to the full path's rules (QuickLaunchPrivateNodes.swift).
 ///
-/// What it does not take on (any other option or NODES form, a registry with entries or one
-/// a privileged read refuses, kernel private-node state, an override, a node the full path
-/// would refuse) it leaves to the full path untouched. It prints nothing: whatever is to be
-/// said, the full path says. A step that fails returns too; the full path then sets the same
+/// What it does not take on (any other option or NODES form, a registry file with an error
+/// or a registry a privileged read refuses, kernel private-node state, an override, a node
+/// the full path would refuse, a cgroup to join) it leaves to the full path untouched. It
+/// prints only the warnings the full path prints for the same launch, and those once the
+/// policy is set: a step that fails before then returns, and the full path sets the same
 /// policy again and reports the failure. Under privilege (setcap, setuid) it runs the full
 /// path's own credential steps at the same points: `reduceAtStart` before anything is read,
 /// the registry through `Trust`, `dropAll` before the policy; their failures stop the launch
@@ -15,7 +19,13 @@ public enum QuickLaunch {
   /// A launch the quick path can parse.
   struct Request: Equatable {
     var mode: PolicyMode = .default
+    /// NODES as given (nil for `-l`), read once the registry's labels are known.
+    var nodeList: UnsafePointer<UInt8>?
     var nodes = NodeMask()
+    /// `--registry DIR`.
+    var registry: UnsafePointer<CChar>?
+    var quiet = false
+    var allowUnfenced = false
     /// Where the command starts in argv.
     var command = 0
   }
@@ -25,44 +35,48 @@ public enum QuickLaunch {
   static let registry: StaticString = "/etc/privnuma/nodes.d"
 
   /// Launches when the quick path can; otherwise returns nil, having printed nothing. A
-  /// privilege step that fails is reported as the full path reports it, and its exit status
-  /// returned: nothing is run and the full path is not tried with rights half dropped.
+  /// privilege step that fails, or the exec of a launch that has printed its warnings, is
+  /// reported as the full path reports it and its exit status returned: nothing is run and
+  /// the full path is not tried with rights half dropped or its warnings said twice.
   public static func run(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
     -> Int32?
   {
     var request = Request()
     guard parse(argc: Int(argc), argv: argv, into: &request) else { return nil }
-    let facts: LaunchFacts
-    if Privilege.current().elevated {
+    let elevated = Privilege.current().elevated
+    if elevated {
+      // Only root may name another registry then, and the full path says so to anyone else.
+      guard request.registry == nil else { return nil }
       // As main.swift does before the full path reads anything; its own call then changes nothing.
       if let failure = ProcessCredentials().reduceAtStart() { return report(failure) }
-      facts = privilegedFacts()
-    } else {
-      facts = LaunchFacts.read(
-        nodeDirectory: cString(nodeDirectory), registry: cString(registry), trust: nil)
     }
-    guard admits(request, facts) else { return nil }
-    // Launcher.prepare's order: every right dropped, then the policy. A fallback from here on
-    // finds nothing left to drop, as the full path would after its own drop.
-    if facts.elevated, let failure = ProcessCredentials().dropAll() { return report(failure) }
-    guard request.nodes.setMemoryPolicy(request.mode) else { return nil }
-    // The kernel trims nodes outside the cpuset without a word: read back, as Launcher.apply does.
-    var mode: Int32 = -1
-    var kept = NodeMask()
-    guard NodeMask.memoryPolicy(mode: &mode, nodes: &kept), mode == request.mode.rawValue,
-      kept.contains(request.nodes)
+    // Under privilege, or when named, the registry is read whole by Registry.load, which holds
+    // it to Trust's rules and knows a named directory must exist: not looked into here.
+    let loadsRegistry = elevated || request.registry != nil
+    let facts = LaunchFacts.read(
+      nodeDirectory: cString(nodeDirectory), registry: loadsRegistry ? nil : cString(registry))
+    guard !facts.overridden, !facts.privateNodeState, facts.complete else { return nil }
+    if loadsRegistry || facts.registryInUse {
+      return launchWithRegistry(&request, facts, elevated: elevated, argv: argv)
+    }
+    guard request.nodeList.map({ parseNodes($0, into: &request.nodes) }) ?? true,
+      admits(request, facts)
     else { return nil }
+    if elevated, let failure = ProcessCredentials().dropAll() { return report(failure) }
+    guard applyPolicy(request) else { return nil }
     SystemKernel.execute(argv: argv + request.command)
     return nil
   }
 
-  /// The facts as the full path reads them under privilege, the registry through Trust. Out
-  /// of line, and no `Trust?` built in `run`: destroying one looks up its metadata, a third
-  /// of the unprivileged launch's instructions, and its code would sit among that launch's.
-  @inline(never)
-  static func privilegedFacts() -> LaunchFacts {
-    LaunchFacts.read(
-      nodeDirectory: cString(nodeDirectory), registry: cString(registry), trust: Trust())
+  /// The policy set and read back, as Launcher.apply does: the kernel trims nodes outside the
+  /// cpuset without a word. False when it did not take: the full path then sets it again and
+  /// reports why (after Launcher.prepare's drop of every right, which finds nothing left).
+  static func applyPolicy(_ request: Request) -> Bool {
+    guard request.nodes.setMemoryPolicy(request.mode) else { return false }
+    var mode: Int32 = -1
+    var kept = NodeMask()
+    return NodeMask.memoryPolicy(mode: &mode, nodes: &kept) && mode == request.mode.rawValue
+      && kept.contains(request.nodes)
   }
 
   /// A privilege step failed: said as CLI.main says it; the status to exit with.
@@ -72,45 +86,79 @@ public enum QuickLaunch {
     return failure.exitCode
   }
 
-  /// `-m NODES`, `-mNODES`, `--membind NODES` or `--membind=NODES` (likewise `-p` and `-i`),
-  /// or `-l`/`--localalloc`; then `--` or a word that is not an option; then the command.
+  /// Options (`-m NODES`, `-mNODES`, `--membind NODES`, `--membind=NODES`, likewise `-p` and
+  /// `-i`; `-l`/`--localalloc`; `-q`/`--quiet`, `--allow-unfenced`, `--registry DIR`), each at
+  /// most once and exactly one policy; then `--` or a word that is not an option; then the
+  /// command.
   static func parse(
     argc: Int, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>, into request: inout Request
   ) -> Bool {
-    guard argc > 2, let first = argv[1] else { return false }
-    let option = bytes(first)
-    guard option[0] == dash, option[1] != 0 else { return false }
-    var index = 2
-    var value: UnsafePointer<UInt8>?
-    let mode: PolicyMode
-    if option[1] == dash {
-      var end = 2
-      while option[end] != 0 && option[end] != equals { end += 1 }
-      mode = self.mode(long: option + 2, count: end - 2)
-      if option[end] == equals { value = option + end + 1 }
-    } else {
-      mode = self.mode(short: option[1])
-      if option[2] != 0 { value = option + 2 }
-    }
-    guard mode != .default else { return false }
-    if mode.takesNodes {
-      if value == nil {
-        guard index < argc, let word = argv[index] else { return false }
-        value = bytes(word)
-        index += 1
-      }
-      guard let value, parseNodes(value, into: &request.nodes) else { return false }
-    } else if value != nil {
-      return false
-    }
-    guard index < argc, let next = argv[index] else { return false }
-    let word = bytes(next)
-    if word[0] == dash {
-      guard word[1] == dash, word[2] == 0 else { return false }
+    var index = 1
+    var endOfOptions = false
+    while index < argc, let word = argv[index], word[0] == CChar(dash) {
+      let option = bytes(word)
       index += 1
+      if option[1] == dash && option[2] == 0 {
+        endOfOptions = true
+        break
+      }
+      guard option[1] != 0 else { return false }
+      var value: UnsafePointer<UInt8>?
+      var mode = PolicyMode.default
+      if option[1] == dash {
+        var end = 2
+        while option[end] != 0 && option[end] != equals { end += 1 }
+        if option[end] == equals { value = option + end + 1 }
+        let name = option + 2
+        if matches(name, end - 2, "quiet") || matches(name, end - 2, "allow-unfenced") {
+          guard value == nil else { return false }
+          if name[0] == UInt8(ascii: "q") {
+            guard !request.quiet else { return false }
+            request.quiet = true
+          } else {
+            guard !request.allowUnfenced else { return false }
+            request.allowUnfenced = true
+          }
+          continue
+        }
+        if matches(name, end - 2, "registry") {
+          guard request.registry == nil else { return false }
+          if value == nil {
+            guard index < argc, let word = argv[index] else { return false }
+            value = bytes(word)
+            index += 1
+          }
+          guard let value, value[0] != 0, value[0] != dash else { return false }
+          request.registry = UnsafeRawPointer(value).assumingMemoryBound(to: CChar.self)
+          continue
+        }
+        mode = self.mode(long: name, count: end - 2)
+      } else {
+        if option[1] == UInt8(ascii: "q") && option[2] == 0 {
+          guard !request.quiet else { return false }
+          request.quiet = true
+          continue
+        }
+        mode = self.mode(short: option[1])
+        if option[2] != 0 { value = option + 2 }
+      }
+      guard mode != .default, request.mode == .default else { return false }
+      request.mode = mode
+      if mode.takesNodes {
+        if value == nil {
+          guard index < argc, let word = argv[index] else { return false }
+          value = bytes(word)
+          index += 1
+        }
+        guard let value, value[0] != 0 else { return false }
+        request.nodeList = value
+      } else if value != nil {
+        return false
+      }
     }
-    guard index < argc, let command = argv[index], command[0] != 0 else { return false }
-    request.mode = mode
+    guard request.mode != .default, index < argc, let command = argv[index], command[0] != 0,
+      endOfOptions || command[0] != CChar(dash)
+    else { return false }
     request.command = index
     return true
   }
@@ -118,9 +166,7 @@ public enum QuickLaunch {
   /// Whether the full path would make exactly this plan and print nothing: a general node
   /// with memory, online and in the cpuset, on a machine with no private nodes at all.
   static func admits(_ request: Request, _ facts: LaunchFacts) -> Bool {
-    guard !facts.overridden, !facts.registryInUse, !facts.privateNodeState, facts.complete else {
-      return false
-    }
+    guard !facts.overridden, !facts.privateNodeState, facts.complete else { return false }
     guard request.mode.takesNodes else { return true }
     let nodes = request.nodes
     if request.mode == .preferred && nodes.count != 1 { return false }

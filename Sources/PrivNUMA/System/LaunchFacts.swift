@@ -5,12 +5,10 @@ import Glibc
 /// then leaves the command line to the full path, which knows what to do with it. A plain
 /// value, so tests hand the decision fixture machines.
 public struct LaunchFacts: Sendable {
-  /// Read with privilege (a setcap or setuid install, rights already narrowed by
-  /// `reduceAtStart`): the launch drops every right before the policy, as the full path does.
-  public var elevated = false
   /// A root override (PRIVNUMA_SYSFS and the others Environment honours) is set.
   public var overridden = false
-  /// The registry directory is there and not empty, or cannot be looked at.
+  /// The registry directory is there and not empty, or cannot be looked at; false when it
+  /// was not looked at.
   public var registryInUse = false
   /// The kernel has node-state files of the private-node proposal (NodeStateFiles.names).
   public var privateNodeState = false
@@ -24,17 +22,16 @@ public struct LaunchFacts: Sendable {
 
   /// The facts of this process, with sysfs's node directory and the registry at these paths
   /// (C strings: a Swift String would be copied into an array for each call); stops reading
-  /// at the first fact that rules the quick launch out. `trust` is given under privilege: the
-  /// registry is then opened through it, as the full path opens it.
+  /// at the first fact that rules the quick launch out. The registry is only looked into
+  /// when given: the quick launch reads it whole (Registry.load) under privilege or when
+  /// its directory was named.
   public static func read(
-    nodeDirectory: UnsafePointer<CChar>, registry: UnsafePointer<CChar>, trust: Trust?
+    nodeDirectory: UnsafePointer<CChar>, registry: UnsafePointer<CChar>?
   ) -> LaunchFacts {
     var facts = LaunchFacts()
-    facts.elevated = trust != nil
     facts.overridden = overridden(in: environ)
     if facts.overridden { return facts }
-    facts.registryInUse = !isAbsentOrEmpty(registry, trust: trust)
-    if facts.registryInUse { return facts }
+    if let registry { facts.registryInUse = !isAbsentOrEmpty(registry) }
     let directory = open(nodeDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard directory >= 0 else { return facts }
     defer { close(directory) }
@@ -75,20 +72,9 @@ public struct LaunchFacts: Sendable {
   }
 
   /// No such path, or a directory with no entries: the full path reads no declaration then.
-  /// With `trust` the rules of a privileged read apply (Trust.openDirectory); a registry they
-  /// refuse is not looked into, and the full path says what is wrong with it.
-  static func isAbsentOrEmpty(_ path: UnsafePointer<CChar>, trust: Trust?) -> Bool {
-    let directory: Int32
-    if let trust {
-      switch trust.openDirectory(String(cString: path)) {
-      case .success(.missing): return true
-      case .success(.directory(let opened)): directory = opened
-      case .failure: return false
-      }
-    } else {
-      directory = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-      guard directory >= 0 else { return errno == ENOENT }
-    }
+  static func isAbsentOrEmpty(_ path: UnsafePointer<CChar>) -> Bool {
+    let directory = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard directory >= 0 else { return errno == ENOENT }
     guard let stream = fdopendir(directory) else {
       close(directory)
       return false
