@@ -4,7 +4,13 @@
 # to node 2, a general node here; the command runs with bob's ids in all four
 # places and no capability, as the full path leaves it.
 #
+# Then node 3 is declared private for bob, unfenced: bob's launch by its label
+# binds there with the "not fenced" warning, bob's ids and no capability;
+# alice, whom the registry does not allow, is refused and nothing runs.
+#
 # cases: privileged-plain-setcap privileged-plain-setuid
+# cases: privileged-private-setcap privileged-private-setuid
+# cases: privileged-private-refused
 
 . /vm/fence.sh
 
@@ -36,6 +42,32 @@ for install in setcap:$quick_cap setuid:$quick_suid; do
     want "the workload did not start" [ -e "$m" ]
     end
 done
+
+printf '[Node]\nId=3\nLabel=quick3\nAllowUsers=bob\nMinFree=1M\n' > "$REG/90-quick3.conf"
+chmod 0644 "$REG/90-quick3.conf"
+for install in setcap:$quick_cap setuid:$quick_suid; do
+    m=$(marker)
+    run run_as bob "${install#*:}" --allow-unfenced -m quick3 sh -c "$probe" "$m"
+    begin "privileged-private-${install%%:*}"
+    want_rc 0
+    want_policy bind:3
+    want_all 3
+    want_err_has "node 3 (quick3) is not fenced"
+    want "the command's capabilities are not all zero: $(cap_lines "$OUT")" caps_zero "$OUT"
+    want "the command does not run as bob: $(printf '%s\n' "$OUT" | grep -E '^Uid' | tr '\t\n' '  ')" \
+        sh -c 'printf "%s\n" "$1" | grep -qE "^Uid:[[:space:]]+1002[[:space:]]+1002[[:space:]]+1002[[:space:]]+1002$"' - "$OUT"
+    want "the workload did not start" [ -e "$m" ]
+    end
+done
+m=$(marker)
+run run_as alice "$quick_cap" --allow-unfenced -m quick3 workload 64 "$m"
+begin privileged-private-refused
+want_rc 3
+want_err_has "alice"
+want_err_has "AllowUsers"
+want_no_marker "$m"
+end
+rm -f "$REG/90-quick3.conf"
 
 rm -rf "$installs"
 if [ -n "$made_registry" ]; then
