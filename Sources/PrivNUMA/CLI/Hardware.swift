@@ -26,9 +26,11 @@ public struct HardwareReport {
     let order = Array(topology.online)
     let weights = topology.interleaveWeights()
     let memory = MemoryInventory(sysfs: machine.roots.sysfs)
+    let nodeDirectories = topology.nodeDirectories()
+    defer { nodeDirectories?.close() }
     nodes = order.map { id in
       // Each node's files are opened relative to its directory, and read once each.
-      let directory = topology.directory(of: id)
+      let directory = nodeDirectories?.directory("node\(id)")
       defer { directory?.close() }
       var distances = directory?.attribute("distance").map(Topology.distanceRow) ?? []
       if distances.count > order.count { distances.removeLast(distances.count - order.count) }

@@ -47,9 +47,10 @@ public struct Topology: Sendable {
     roots.nodeDirectory + "/node\(node)/" + file
   }
 
-  /// A node's sysfs directory held open, for commands that read several of its files.
-  func directory(of node: Int) -> Directory? {
-    Directory.open(roots.nodeDirectory + "/node\(node)")
+  /// The directory of the node directories held open, for commands that read several files
+  /// of every node: each `nodeN` is then opened relative to it.
+  func nodeDirectories() -> Directory? {
+    Directory.open(roots.nodeDirectory)
   }
 
   /// The CPUs of a node; empty for memory-only nodes.

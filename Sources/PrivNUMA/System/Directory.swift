@@ -13,6 +13,19 @@ struct Directory {
 
   func close() { closedir(stream) }
 
+  /// A directory inside it, opened by name relative to it: one lookup rather than a walk of
+  /// the whole path, which `hardware` would otherwise repeat for each of 1,024 node directories.
+  func directory(_ name: String) -> Directory? {
+    let parent = FileDescriptor(rawValue: dirfd(stream))
+    guard case .success(let descriptor) = parent.open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    else { return nil }
+    guard let stream = fdopendir(descriptor.rawValue) else {
+      descriptor.close()
+      return nil
+    }
+    return Directory(stream: stream)
+  }
+
   /// A small file in it, whole (a sysfs attribute), or nil when it cannot be read.
   func attribute(_ name: String) -> [UInt8]? {
     guard case .success(let file) = FileDescriptor(rawValue: dirfd(stream)).open(name, O_RDONLY | O_CLOEXEC) else { return nil }
