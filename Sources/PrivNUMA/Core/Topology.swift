@@ -103,24 +103,34 @@ public struct Topology: Sendable {
   static func distanceRow(_ bytes: [UInt8]) -> [UInt16] {
     bytes.withUnsafeBufferPointer { bytes in
       // One pass into scratch room for the most entries the bytes can hold ("1 1 1"), then
-      // the row is made at its size: a million entries at 1,024 nodes.
+      // the row is made at its size: a million entries at 1,024 nodes. Each step starts at a
+      // number or a separator; a number of two digits and its separator, which nearly every
+      // distance is (10 local, up to 99 remote), are taken in one step.
       withUnsafeTemporaryAllocation(of: UInt16.self, capacity: bytes.count / 2 + 1) { scratch in
         var count = 0
-        var value: UInt32 = 0
-        var inNumber = false
-        for byte in bytes {
-          let digit = byte &- 0x30
-          if digit < 10 {
-            value = inNumber ? value &* 10 &+ UInt32(digit) : UInt32(digit)
-            inNumber = true
-            if value > UInt32(UInt16.max) { break }
-          } else if inNumber {
-            scratch[count] = UInt16(value)
-            count += 1
-            inNumber = false
+        var index = 0
+        while index < bytes.count {
+          if index + 2 < bytes.count {
+            let tens = bytes[index] &- 0x30
+            let ones = bytes[index + 1] &- 0x30
+            if tens < 10, ones < 10, bytes[index + 2] &- 0x30 >= 10 {
+              scratch[count] = UInt16(tens &* 10 &+ ones)
+              count += 1
+              index += 3
+              continue
+            }
           }
-        }
-        if inNumber && value <= UInt32(UInt16.max) {
+          var digit = bytes[index] &- 0x30
+          index += 1
+          if digit >= 10 { continue }
+          var value = UInt32(digit)
+          while index < bytes.count {
+            digit = bytes[index] &- 0x30
+            if digit >= 10 { break }
+            value = value &* 10 &+ UInt32(digit)
+            if value > UInt32(UInt16.max) { return Array(scratch[0..<count]) }
+            index += 1
+          }
           scratch[count] = UInt16(value)
           count += 1
         }
