@@ -153,10 +153,13 @@ public enum JSON: Equatable, Sendable {
 /// the next piece would not fit, and at the end.
 final class JSONOutput {
   private static let capacity = 1 << 16
+  /// The piece a number map's key text is copied in (`appendNumberMembers`).
+  private static let chunk = 16
   private let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: JSONOutput.capacity)
   private var count = 0
   private let drain: (UnsafeBufferPointer<UInt8>) -> Void
-  /// The keys of the last number map and their text (`appendNumberMembers`).
+  /// The keys of the last number map and the text of its members with `00` for each value
+  /// (`appendNumberMembers`); where each key's text ends, which is where its value goes.
   private var memberKeys: [Int] = []
   private var memberIndent = 0
   private var memberPretty = true
@@ -230,8 +233,10 @@ final class JSONOutput {
 
   /// The members of a number map, `"12": 30,` each with its indentation and newline. The
   /// keys of one map are mostly the keys of the last (each row of a distance table has the
-  /// same): their text, `      "12": `, is made once and copied for every row, and each
-  /// member is written with one check for room.
+  /// same), so the members' text is made once, `"0": 00,\n      "1": 00`, with each key's
+  /// text carrying the comma and newline that end the member before it. A map whose values
+  /// all have two digits, as distances do (10 local, up to 99 remote), is that text copied
+  /// whole with the digits written in; any other is written member by member.
   func appendNumberMembers(keys: [Int], values: [UInt16], indent: Int, pretty: Bool) {
     if keys != memberKeys || indent != memberIndent || pretty != memberPretty {
       memberKeys = keys
@@ -239,14 +244,43 @@ final class JSONOutput {
       memberPretty = pretty
       memberText = []
       memberEnds = []
-      for key in keys {
+      for (index, key) in keys.enumerated() {
+        if index > 0 { memberText.append(contentsOf: (pretty ? "00,\n" : "00,").utf8) }
         if pretty { memberText.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent)) }
         memberText.append(contentsOf: "\"\(key)\":".utf8)
         if pretty { memberText.append(UInt8(ascii: " ")) }
         memberEnds.append(memberText.count)
       }
+      memberText.append(contentsOf: "00".utf8)
+      // Room for the last key's text to be copied in whole chunks (below).
+      memberText.append(contentsOf: repeatElement(0, count: JSONOutput.chunk))
     }
-    let last = keys.count - 1
+    let length = memberEnds[keys.count - 1] + 2
+    if length <= JSONOutput.capacity, values.allSatisfy({ $0 &- 10 < 90 }) {
+      reserve(length)
+      let row = buffer + count
+      memberText.withUnsafeBufferPointer { text in
+        memberEnds.withUnsafeBufferPointer { ends in
+          values.withUnsafeBufferPointer { values in
+            row.update(from: text.baseAddress!, count: length)
+            for index in 0..<ends.count {
+              let value = UInt8(truncatingIfNeeded: values[index])
+              row[ends[index]] = UInt8(ascii: "0") &+ value / 10
+              row[ends[index] + 1] = UInt8(ascii: "0") &+ value % 10
+            }
+          }
+        }
+      }
+      count += length
+    } else {
+      appendMembersOneByOne(values)
+    }
+    if pretty { append(UInt8(ascii: "\n")) }
+  }
+
+  /// The members of the last number map (`appendNumberMembers`) with values of any length,
+  /// each with one check for room.
+  private func appendMembersOneByOne(_ values: [UInt16]) {
     let buffer = self.buffer
     let capacity = JSONOutput.capacity
     // The write position is kept here and handed back to `count` only around a drain.
@@ -255,29 +289,27 @@ final class JSONOutput {
       memberEnds.withUnsafeBufferPointer { ends in
         values.withUnsafeBufferPointer { values in
           var start = 0
-          for index in 0...last {
+          for index in 0..<ends.count {
             let end = ends[index]
             let length = end - start
-            // The key's text, at most 5 digits, a comma and a newline.
-            if position + length + 7 > capacity {
+            // The key's text in chunks of 16 bytes: the last may carry bytes past it, which
+            // the value written next covers or the next member does; then at most 5 digits.
+            if position + length + JSONOutput.chunk + 5 > capacity {
               count = position
               append(UnsafeBufferPointer(rebasing: text[start..<end]))
-              reserve(7)
+              reserve(5)
               position = count
             } else {
-              (buffer + position).update(from: text.baseAddress! + start, count: length)
+              var copied = 0
+              repeat {
+                UnsafeMutableRawPointer(buffer + position + copied).copyMemory(
+                  from: text.baseAddress! + start + copied, byteCount: JSONOutput.chunk)
+                copied += JSONOutput.chunk
+              } while copied < length
               position += length
             }
-            start = end
             position = JSONOutput.decimal(values[index], into: buffer, at: position)
-            if index < last {
-              buffer[position] = UInt8(ascii: ",")
-              position += 1
-            }
-            if pretty {
-              buffer[position] = UInt8(ascii: "\n")
-              position += 1
-            }
+            start = end + 2
           }
         }
       }
