@@ -23,6 +23,32 @@ import Testing
     #expect(parsed == ["0": 10, "1": 21, "12": 100, "13": 7, "1023": 65535])
   }
 
+  /// Maps of two-digit values are written from their keys' text with the digits put in, others
+  /// member by member: all read like the same objects, across pieces and in both layouts. The
+  /// last map's text is larger than a piece.
+  @Test func twoDigitMapsReadLikeObjects() {
+    let keys = Array(0..<1200)
+    var maps: [(keys: [Int], values: [UInt16])] = (0..<8).map { row in
+      (keys, keys.map { UInt16(10 + ($0 + row) % 90) })
+    }
+    maps.append((keys, keys.map { $0 == 700 ? 100 : 99 }))
+    maps.append((keys, keys.map { $0 == 0 ? 5 : 10 }))
+    maps.append((Array(0..<5000), Array(repeating: 21, count: 5000)))
+    let numberMaps = JSON.array(maps.map { .numberMap(keys: $0.keys, values: $0.values) })
+    let objects = JSON.array(
+      maps.map { map in
+        .object(zip(map.keys, map.values).map { (String($0), .int(Int($1))) })
+      })
+    for pretty in [true, false] {
+      let rendered = numberMaps.rendered(indent: 4, pretty: pretty)
+      #expect(rendered == objects.rendered(indent: 4, pretty: pretty))
+    }
+    var pieces: [[UInt8]] = []
+    numberMaps.write { pieces.append(Array($0)) }
+    #expect(pieces.count > 3)
+    #expect(String(decoding: pieces.joined(), as: UTF8.self) == objects.rendered() + "\n")
+  }
+
   @Test func escapesControlsInPieces() {
     let json = JSON.object([("name", .string("a\"b\\c\n\u{1B}[2J\u{85}é"))])
     #expect(json.rendered() == "{\n  \"name\": \"a\\\"b\\\\c\\n\\u001b[2J\\u0085é\"\n}")

@@ -651,6 +651,12 @@ extension PlannerTests {
       #expect(Topology.distanceRow([]) == [])
       // A value past 16 bits ends the row: what follows is shown as absent, never wrapped.
       #expect(Topology.distanceRow(Array("10 70000 20\n".utf8)) == [10])
+      // Two digits then a separator are taken in one step; every other shape one digit at a time.
+      #expect(Topology.distanceRow(Array("10 21 99\n".utf8)) == [10, 21, 99])
+      #expect(Topology.distanceRow(Array("10 21".utf8)) == [10, 21])
+      #expect(Topology.distanceRow(Array("7 10 100 20 5\n".utf8)) == [7, 10, 100, 20, 5])
+      #expect(Topology.distanceRow(Array(" 10\n\n21 ".utf8)) == [10, 21])
+      #expect(Topology.distanceRow(Array("10 99999\n".utf8)) == [10])
     }
 
     @Test func hardwareTextPadsWideAndMissingDistances() {
