@@ -41,26 +41,26 @@ public enum MemoryBlocks {
     return read(sysfs: sysfs, node: node, names: names)
   }
 
-  /// The same, from the names already listed in the node's directory.
+  /// The same, from the names already listed in the node's directory. The node is known, so
+  /// no block's directory is listed for its node link: five system calls a block saved, and
+  /// a machine has hundreds to thousands of blocks.
   static func read(sysfs: String, node: Int, names: [String]) -> [MemoryBlock] {
     let indexes = names.compactMap { name -> Int? in
       name.hasPrefix("memory") ? Int(name.dropFirst(6)) : nil
     }
-    return read(sysfs: sysfs, indexes: indexes.sorted()).map { block in
-      var block = block
-      block.node = node
-      return block
-    }
+    return indexes.sorted().compactMap { block(sysfs: sysfs, index: $0, node: node) }
   }
 
-  static func block(sysfs: String, index: Int) -> MemoryBlock? {
+  /// The block at `index`; its node is `node` when the caller knows it, otherwise the one its
+  /// `nodeN` link names.
+  static func block(sysfs: String, index: Int, node: Int? = nil) -> MemoryBlock? {
     let path = directory(sysfs) + "/memory\(index)"
     guard let state = FileSystem.readIfPresent(path + "/state")?.trimmingWhitespace() else { return nil }
     let zones = FileSystem.readIfPresent(path + "/valid_zones").map { text in
       text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
     } ?? []
-    var node: Int?
-    if case .success(let names) = FileSystem.list(path) {
+    var node = node
+    if node == nil, case .success(let names) = FileSystem.list(path) {
       node = names.lazy.compactMap { $0.hasPrefix("node") ? Int($0.dropFirst(4)) : nil }.first
     }
     return MemoryBlock(index: index, node: node, online: state == "online", zones: zones)
