@@ -26,6 +26,17 @@ enum FileSystem {
     return nil
   }
 
+  /// A sysfs attribute's text in one read (`FileDescriptor.readAttribute`), or nil when it
+  /// cannot be read: for the attributes of each memory block, of which there are thousands.
+  static func attributeIfPresent(_ path: String) -> String? {
+    guard case .success(let file) = FileDescriptor.open(path, O_RDONLY | O_CLOEXEC) else {
+      return nil
+    }
+    defer { file.close() }
+    guard case .success(let bytes) = file.readAttribute() else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
   /// Names in a directory, without `.` and `..`, sorted by byte order.
   static func list(_ path: String) -> Result<[String], Errno> {
     guard let dir = opendir(path) else { return .failure(.current) }

@@ -55,8 +55,8 @@ public enum MemoryBlocks {
   /// `nodeN` link names.
   static func block(sysfs: String, index: Int, node: Int? = nil) -> MemoryBlock? {
     let path = directory(sysfs) + "/memory\(index)"
-    guard let state = FileSystem.readIfPresent(path + "/state")?.trimmingWhitespace() else { return nil }
-    let zones = FileSystem.readIfPresent(path + "/valid_zones").map { text in
+    guard let state = FileSystem.attributeIfPresent(path + "/state")?.trimmingWhitespace() else { return nil }
+    let zones = FileSystem.attributeIfPresent(path + "/valid_zones").map { text in
       text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
     } ?? []
     var node = node
