@@ -2,7 +2,8 @@
 
 /// The registry parser as it was before it scanned bytes in place (Sources at cc48116), kept
 /// as the reference that RegistryEquivalenceTests holds the parser to: same node, same lines,
-/// same error for every input. Helpers the rewrite left unchanged come from Registry.
+/// same error for every input. Helpers the rewrites left unchanged come from Registry; those
+/// they changed (`decimal` and `size`, now read in place) are kept here as they were.
 enum ReferenceRegistry {
   struct Declared: Equatable {
     var node: PrivateNode
@@ -14,9 +15,7 @@ enum ReferenceRegistry {
   static let largestNodeId = Registry.largestNodeId
   static let defaultCapabilities = Registry.defaultCapabilities
   static func labelProblem(_ label: String, id: Int) -> String? { Registry.labelProblem(label, id: id) }
-  static func size(_ text: String) -> Result<UInt64, Registry.Problem> { Registry.size(text) }
   static func closest(to word: String, in names: [String]) -> String? { Registry.closest(to: word, in: names) }
-  static func decimal(_ text: String) -> Int? { Registry.decimal(text) }
   static func isControl(_ byte: UInt8) -> Bool { Registry.isControl(byte) }
   static func isBlank(_ byte: UInt8) -> Bool { Registry.isBlank(byte) }
   static func isDigit(_ byte: UInt8) -> Bool { Registry.isDigit(byte) }
@@ -163,6 +162,40 @@ enum ReferenceRegistry {
     }
 
     return .success(Declared(node: node, idLine: idLine, labelLine: labelLine))
+  }
+
+  static func decimal(_ text: String) -> Int? {
+    guard !text.isEmpty, text.utf8.count <= 10, text.utf8.allSatisfy(isDigit) else { return nil }
+    return Int(text)
+  }
+
+  static func size(_ text: String) -> Result<UInt64, Problem> {
+    var digits = Substring(text)
+    var shift: UInt64 = 0
+    let suffixShift: UInt64?
+    switch text.utf8.last {
+    case UInt8(ascii: "K"), UInt8(ascii: "k"): suffixShift = 10
+    case UInt8(ascii: "M"), UInt8(ascii: "m"): suffixShift = 20
+    case UInt8(ascii: "G"), UInt8(ascii: "g"): suffixShift = 30
+    case UInt8(ascii: "T"), UInt8(ascii: "t"): suffixShift = 40
+    default: suffixShift = nil
+    }
+    if let suffixShift {
+      shift = suffixShift
+      digits = Substring(text.utf8.dropLast())
+    }
+    guard !digits.isEmpty, digits.utf8.allSatisfy(isDigit) else {
+      return .failure(Problem("MinFree='\(text)' is not a size; write bytes with an optional K, M, G or T suffix, e.g. MinFree=256M" + commentHint(text)))
+    }
+    var value: UInt64 = 0
+    for digit in digits.utf8 {
+      let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+      let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
+      if overflow1 || overflow2 { return .failure(Problem(Registry.tooLarge(text))) }
+      value = sum
+    }
+    guard shift == 0 || value <= UInt64.max >> shift else { return .failure(Problem(Registry.tooLarge(text))) }
+    return .success(value << shift)
   }
 
   static func principals(_ text: String, key: String) -> Result<[String], Problem> {

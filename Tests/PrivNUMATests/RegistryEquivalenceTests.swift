@@ -43,6 +43,24 @@ struct RegistryEquivalenceTests {
     "Description=", "Description=tab\there", "Description=bell\u{7}", "Description=del\u{7F}", "Description=a=b",
     "# comment", "; comment", "  # indented comment", "", "   ", "\t", "=value", " = ", "no equals here",
     "Unknown=1", "Labels=x", "\u{FEFF}[Node]", "Id=2\u{0}", "Id=\u{85}2",
+    // Keys, values and words matched where they lie, or made Strings when they are not ASCII.
+    "I=2", "Ids=2", "ID=2", "Id\t=\t2", "Id=0000000002", "Id=00000000002", "Id=4294967296", "Id=2 3",
+    "Cgrou=a", "Cgroupp=a", "CGroup=a", "Descriptio=x", "AllowGroup=x", "\u{212A}ind=x", "Labe\u{301}l=x",
+    "Capabilities=\tmigration\t", "Capabilities=migration migration", "Capabilities=Migration",
+    "Capabilities=migration mempolicy reclaim demotion compaction numa-balancing longterm-pin",
+    "Capabilities=protect-write migration", "Capabilities=migratio", "Capabilities=migrationx", "Capabilities=é",
+    "Capabilities=migration\u{A0}mempolicy", "Capabilities=migration ,", "Capabilities=numa-balancing",
+    "AllowUsers=\talice\t \tbob", "AllowUsers=0", "AllowUsers=0000000000", "AllowUsers=00000000000",
+    "AllowUsers=9999999999", "AllowUsers=12a", "AllowUsers=-1", "AllowUsers=,", "AllowUsers=a, b",
+    "AllowGroups=groupé", "AllowGroups=a\u{A0}b", "AllowGroups=4294967294 4294967295", "AllowUsers=1 2 3 4 5 6 7 8 9",
+    "AllowUsers=averyveryverylongusernamebeyondfifteen",
+    "Cgroup=.", "Cgroup=..", "Cgroup=...", "Cgroup=a/.", "Cgroup=a/..", "Cgroup=../a", "Cgroup=./a", "Cgroup=a/.b",
+    "Cgroup=a/..b", "Cgroup=.a/b.", "Cgroup=/", "Cgroup=//", "Cgroup=a\tb", "Cgroup=a/b c/d", "Cgroup=a/b/",
+    "Cgroup=privnuma.slice/a-very-long-cgroup-name.scope", "Cgroup=é", "Cgroup=a/é/..", "Cgroup=\u{301}",
+    "MinFree=0", "MinFree=k", "MinFree=1KK", "MinFree=18446744073709551615", "MinFree=18446744073709551615K",
+    "MinFree=16777215T", "MinFree=16777216T", "MinFree=99999999999999999999999", "MinFree=１M", "MinFree=1é",
+    "MinFree=1 M", "MinFree=+1", "Label=\u{212A}", "Label=node0", "Label=node", "Label=node2a", "Label=private",
+    "Kind=\u{212A}", "Description=é", "Id=\u{212A}",
   ]
 
   static func check(_ text: String, _ comment: Comment? = nil) {
@@ -94,6 +112,29 @@ struct RegistryEquivalenceTests {
         let parts = template.split(separator: "%", omittingEmptySubsequences: false)
         let text = String(decoding: Array(parts[0].utf8) + bytes + Array(parts[1].utf8), as: UTF8.self)
         Self.check(text)
+      }
+    }
+  }
+
+  /// A caller may hand the parser a file's bytes as read, not UTF-8 checked: they must read
+  /// as the same file made a String (each bad sequence a U+FFFD) reads.
+  @Test func rawBytesReadAsTheirRepairedText() {
+    let bad: [[UInt8]] = [[0xFF], [0xC3], [0xE2, 0x84], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC0, 0xAF]]
+    let templates = [
+      "[Node]\nId=2\nLabel=%\n", "[Node]\nId=2\nKind=%\n", "[Node]\nId=2%\n", "[No%de]\n", "%Id=3\n",
+      "[Node]\nId=2\nCapabilities=migration %\n", "[Node]\nId=2\nAllowUsers=a%b\n", "[Node]\nId=2\nCgroup=a/%/..\n",
+      "[Node]\nId=2\nCgroup=a/%\n", "[Node]\nId=2\nMinFree=1%\n", "[Node]\nId=2\nDescription=%\n", "[Node]\nId=2\n%=x\n",
+      "[Node]\nId=2\nKin%d=x\n", "\u{FEFF}[Node]\nId=2\nAllowGroups=%\n", "%\n[Node]\nId=2\n",
+    ]
+    for bytes in bad {
+      for template in templates {
+        let parts = template.split(separator: "%", omittingEmptySubsequences: false)
+        let raw = Array(parts[0].utf8) + bytes + Array(parts[1].utf8)
+        let expected = ReferenceRegistry.declaration(String(decoding: raw, as: UTF8.self), file: "f.conf")
+        let actual = raw.withUnsafeBufferPointer { Registry.declaration($0, file: "f.conf") }.map {
+          ReferenceRegistry.Declared(node: $0.node, idLine: $0.idLine, labelLine: $0.labelLine)
+        }
+        #expect(actual == expected, "\(raw)")
       }
     }
   }

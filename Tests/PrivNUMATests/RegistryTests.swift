@@ -33,6 +33,12 @@ extension Trust {
   }
 }
 
+/// A MinFree= value as the parser reads it.
+private func size(_ text: String) -> Result<UInt64, Registry.Problem> {
+  var text = text
+  return text.withUTF8 { Registry.size($0, $0.indices) }
+}
+
 private let validCapabilities =
   "migration, mempolicy, demotion, protect-write, reclaim, numa-balancing, compaction, longterm-pin"
 
@@ -244,12 +250,12 @@ struct RegistryTests {
     ("8k", 8192), ("3m", 3 << 20), ("16777215T", 16_777_215 << 40), ("18446744073709551615", UInt64.max),
   ])
   func sizesTakeBinarySuffixes(_ text: String, _ bytes: UInt64) throws {
-    #expect(try Registry.size(text).get() == bytes)
+    #expect(try size(text).get() == bytes)
   }
 
   @Test(arguments: ["", "M", "-1", "+1", "1.5G", "256MB", "1 G", "0x10", "1P", "2G # reserve"])
   func malformedSizesAreRefused(_ text: String) {
-    guard case .failure(let problem) = Registry.size(text) else {
+    guard case .failure(let problem) = size(text) else {
       Issue.record("'\(text)' was accepted")
       return
     }
@@ -258,7 +264,7 @@ struct RegistryTests {
 
   @Test(arguments: ["18446744073709551616", "99999999999999999999999", "16777216T", "17179869184G", "18014398509481984K"])
   func oversizedSizesAreRefused(_ text: String) {
-    guard case .failure(let problem) = Registry.size(text) else {
+    guard case .failure(let problem) = size(text) else {
       Issue.record("'\(text)' was accepted")
       return
     }

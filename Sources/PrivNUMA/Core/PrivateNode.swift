@@ -13,11 +13,25 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
   public static let longtermPin = Capabilities(rawValue: 1 << 7)
 
   /// Registry spellings, in the documented order.
-  public static let names: [(String, Capabilities)] = [
-    ("migration", .migration), ("mempolicy", .mempolicy), ("demotion", .demotion),
-    ("protect-write", .protectWrite), ("reclaim", .reclaim), ("numa-balancing", .numaBalancing),
-    ("compaction", .compaction), ("longterm-pin", .longtermPin),
-  ]
+  public static let names: [(String, Capabilities)] = (0..<8).map {
+    ("\(spelling(bit: $0)!)", Capabilities(rawValue: 1 << $0))
+  }
+
+  /// The registry spelling of the capability at `bit`, nil past the last; static text, so
+  /// that a registry file's words are matched where they lie.
+  static func spelling(bit: Int) -> StaticString? {
+    switch bit {
+    case 0: "migration"
+    case 1: "mempolicy"
+    case 2: "demotion"
+    case 3: "protect-write"
+    case 4: "reclaim"
+    case 5: "numa-balancing"
+    case 6: "compaction"
+    case 7: "longterm-pin"
+    default: nil
+    }
+  }
 
   public init?(name: String) {
     // Indices rather than first(where:): an optional tuple costs a metadata look-up on a launch.

@@ -26,9 +26,7 @@ public enum Registry {
   public static let largestNodeId = 1023
 
   /// Every key a `[Node]` section may hold, in the documented order.
-  public static let keys = [
-    "Id", "Label", "Kind", "Capabilities", "AllowUsers", "AllowGroups", "Cgroup", "MinFree", "Description",
-  ]
+  public static let keys = KeyValues.Key.allCases.map { "\($0.name)" }
 
   /// A registry file that could not be read as a declaration, at its line.
   public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -84,6 +82,8 @@ public enum Registry {
     }
     var contents = Contents()
     var declarations: [Declaration] = []
+    // Room for every file at once: each growth of an array of nodes copies every node in it.
+    declarations.reserveCapacity(files.paths.count)
     for index in files.paths.indices {
       let path = files.paths[index]
       let text = files.texts[index]
@@ -116,6 +116,7 @@ public enum Registry {
         contents.broken.append(BrokenNode(id: id, error: error))
       }
     }
+    contents.nodes.reserveCapacity(declarations.count)
     for declared in declarations where !contents.broken.contains(where: { $0.id == declared.node.id }) {
       contents.nodes.append(declared.node)
     }
@@ -146,7 +147,7 @@ public enum Registry {
         var value = trimmed(bytes, line.lowerBound + 2..<line.upperBound)
         if value.first.map({ bytes[$0] }) == UInt8(ascii: "=") { value = trimmed(bytes, value.lowerBound + 1..<value.upperBound) }
         let digits = value.prefix(while: { isDigit(bytes[$0]) })
-        if let id = decimal(String(decoding: UnsafeBufferPointer(rebasing: bytes[digits]), as: UTF8.self)), !ids.contains(id) {
+        if let id = decimal(bytes, digits), !ids.contains(id) {
           ids.append(id)
         }
       }

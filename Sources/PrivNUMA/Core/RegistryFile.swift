@@ -18,6 +18,8 @@ extension Registry {
     return text.withUTF8 { declaration($0, file: file) }
   }
 
+  /// Values are checked where the bytes lie and made Strings only for the node's fields and
+  /// for messages (RegistryValues).
   static func declaration(_ bytes: UnsafeBufferPointer<UInt8>, file: String) -> Result<Declaration, FileError> {
     func failure(_ line: Int, _ message: String) -> Result<Declaration, FileError> {
       .failure(FileError(file: file, line: line, message: message))
@@ -27,89 +29,83 @@ extension Registry {
     case .failure(let error): return .failure(error)
     case .success(let read): values = read
     }
-    /// The key's line (0: not set) and value.
-    func entry(_ key: KeyValues.Key) -> (line: Int, value: String) {
-      let slot = values[key]
-      return (slot.line, String(decoding: UnsafeBufferPointer(rebasing: bytes[slot.value]), as: UTF8.self))
-    }
+    func text(_ slot: KeyValues.Slot) -> String { string(bytes, slot.value) }
 
     guard values.section > 0 else {
       return failure(1, "no [Node] section; a registry file declares one node: [Node], then Id=<node number>")
     }
-    let (idLine, idText) = entry(.id)
-    guard idLine > 0 else {
+    let idSlot = values[.id]
+    guard idSlot.line > 0 else {
       return failure(values.section, "[Node] has no Id; add Id=<node number> below it")
     }
-    guard let id = decimal(idText), id <= largestNodeId else {
+    guard let id = decimal(bytes, idSlot.value), id <= largestNodeId else {
+      let idText = text(idSlot)
       if let id = decimal(idText) {
-        return failure(idLine, "Id=\(id) is beyond the largest node number Linux supports (\(largestNodeId)); give the node's number")
+        return failure(idSlot.line, "Id=\(id) is beyond the largest node number Linux supports (\(largestNodeId)); give the node's number")
       }
-      return failure(idLine, "Id='\(idText)' is not a node number; write a decimal number, e.g. Id=2" + commentHint(idText))
+      return failure(idSlot.line, "Id='\(idText)' is not a node number; write a decimal number, e.g. Id=2" + commentHint(idText))
     }
 
-    var label = "node\(id)"
-    var labelLine = idLine
-    let (givenLabelLine, givenLabel) = entry(.label)
-    if givenLabelLine > 0 {
-      if let problem = labelProblem(givenLabel, id: id) { return failure(givenLabelLine, problem) }
-      label = givenLabel
-      labelLine = givenLabelLine
+    let label: String
+    var labelLine = idSlot.line
+    let labelSlot = values[.label]
+    if labelSlot.line > 0 {
+      label = text(labelSlot)
+      if let problem = labelProblem(label, id: id) { return failure(labelSlot.line, problem) }
+      labelLine = labelSlot.line
+    } else {
+      label = "node\(id)"
     }
 
     var capabilities = defaultCapabilities
-    let (capabilitiesLine, capabilitiesText) = entry(.capabilities)
-    if capabilitiesLine > 0 {
-      capabilities = []
-      for word in words(capabilitiesText) {
-        guard let capability = Capabilities(name: word) else {
-          let valid = Capabilities.names.map(\.0)
-          let hint = commaHint(word) ?? closest(to: word, in: valid).map { " (did you mean '\($0)'?)" } ?? ""
-          return failure(capabilitiesLine, "unknown capability '\(word)'\(hint); valid capabilities: \(valid.joined(separator: ", "))")
-        }
-        capabilities.insert(capability)
+    let capabilitiesSlot = values[.capabilities]
+    if capabilitiesSlot.line > 0 {
+      switch Registry.capabilities(bytes, capabilitiesSlot.value) {
+      case .failure(let problem): return failure(capabilitiesSlot.line, problem.message)
+      case .success(let named): capabilities = named
       }
       if let violation = capabilities.ruleViolation {
-        return failure(capabilitiesLine, "Capabilities break a rule: \(violation); list only what the node's driver supports")
+        return failure(capabilitiesSlot.line, "Capabilities break a rule: \(violation); list only what the node's driver supports")
       }
     }
 
     var node = PrivateNode(id: id, label: label, capabilities: capabilities, kernelPrivate: false, kernelBindable: nil)
     node.source = file
-    let kind = entry(.kind).value
-    node.kind = kind.isEmpty ? nil : kind
-    let description = entry(.description).value
-    node.description = description.isEmpty ? nil : description
+    let kind = values[.kind]
+    if !kind.value.isEmpty { node.kind = text(kind) }
+    let description = values[.description]
+    if !description.value.isEmpty { node.description = text(description) }
 
-    let (usersLine, usersText) = entry(.allowUsers)
-    if usersLine > 0 {
-      switch principals(usersText, key: "AllowUsers") {
-      case .failure(let problem): return failure(usersLine, problem.message)
+    let users = values[.allowUsers]
+    if users.line > 0 {
+      switch principals(bytes, users.value, key: "AllowUsers") {
+      case .failure(let problem): return failure(users.line, problem.message)
       case .success(let names): node.allowUsers = names
       }
     }
-    let (groupsLine, groupsText) = entry(.allowGroups)
-    if groupsLine > 0 {
-      switch principals(groupsText, key: "AllowGroups") {
-      case .failure(let problem): return failure(groupsLine, problem.message)
+    let groups = values[.allowGroups]
+    if groups.line > 0 {
+      switch principals(bytes, groups.value, key: "AllowGroups") {
+      case .failure(let problem): return failure(groups.line, problem.message)
       case .success(let names): node.allowGroups = names
       }
     }
 
-    let (cgroupLine, cgroupText) = entry(.cgroup)
-    if cgroupLine > 0 {
-      if let problem = cgroupProblem(cgroupText) { return failure(cgroupLine, problem) }
-      node.cgroup = cgroupText
+    let cgroup = values[.cgroup]
+    if cgroup.line > 0 {
+      if let problem = cgroupProblem(bytes, cgroup.value) { return failure(cgroup.line, problem) }
+      node.cgroup = text(cgroup)
     }
 
-    let (minFreeLine, minFreeText) = entry(.minFree)
-    if minFreeLine > 0 {
-      switch size(minFreeText) {
-      case .success(let bytes): node.minFree = bytes
-      case .failure(let problem): return failure(minFreeLine, problem.message)
+    let minFree = values[.minFree]
+    if minFree.line > 0 {
+      switch size(bytes, minFree.value) {
+      case .success(let reserve): node.minFree = reserve
+      case .failure(let problem): return failure(minFree.line, problem.message)
       }
     }
 
-    return .success(Declaration(node: node, file: file, idLine: idLine, labelLine: labelLine))
+    return .success(Declaration(node: node, file: file, idLine: idSlot.line, labelLine: labelLine))
   }
 
   /// The lines of one file: comments and blank lines skipped, the one `[Node]` header, and
@@ -118,9 +114,7 @@ extension Registry {
     func failure(_ line: Int, _ message: String) -> Result<KeyValues, FileError> {
       .failure(FileError(file: file, line: line, message: message))
     }
-    func text(_ range: Range<Int>) -> String {
-      String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-    }
+    func text(_ range: Range<Int>) -> String { string(bytes, range) }
     var values = KeyValues()
     var start = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
     var lineNumber = 0
@@ -177,11 +171,18 @@ extension Registry {
   }
 
   /// The key the bytes in `range` spell, compared as Strings compare: by canonical
-  /// equivalence, so `\u{212A}ind` (a Kelvin sign) is `Kind`. A key is short enough to be
-  /// a String without an allocation.
+  /// equivalence, so `\u{212A}ind` (a Kelvin sign) is `Kind`. ASCII, where that is byte
+  /// equality, is compared in place; other bytes are made a String.
   static func key(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> KeyValues.Key? {
-    let written = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-    return keys.firstIndex(of: written).flatMap(KeyValues.Key.init(rawValue:))
+    guard isASCII(bytes, range) else {
+      return keys.firstIndex(of: string(bytes, range)).flatMap(KeyValues.Key.init(rawValue:))
+    }
+    var next = 0
+    while let key = KeyValues.Key(rawValue: next) {
+      if spells(key.name, bytes, range) { return key }
+      next += 1
+    }
+    return nil
   }
 
   static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
@@ -198,8 +199,23 @@ extension Registry {
 /// Only plain integers, so passing it around never needs the runtime's help.
 struct KeyValues {
   /// The keys in `Registry.keys` order.
-  enum Key: Int {
+  enum Key: Int, CaseIterable {
     case id, label, kind, capabilities, allowUsers, allowGroups, cgroup, minFree, description
+
+    /// As written in a file; static text, so that matching a line's key reads no String.
+    var name: StaticString {
+      switch self {
+      case .id: "Id"
+      case .label: "Label"
+      case .kind: "Kind"
+      case .capabilities: "Capabilities"
+      case .allowUsers: "AllowUsers"
+      case .allowGroups: "AllowGroups"
+      case .cgroup: "Cgroup"
+      case .minFree: "MinFree"
+      case .description: "Description"
+      }
+    }
   }
 
   struct Slot {

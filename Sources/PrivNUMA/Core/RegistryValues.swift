@@ -26,6 +26,38 @@ extension Registry {
     return nil
   }
 
+  /// The capabilities a `Capabilities=` value names (their dependency rules are checked after).
+  static func capabilities(_ text: String) -> Result<Capabilities, Problem> {
+    var named: Capabilities = []
+    for word in words(text) {
+      guard let capability = Capabilities(name: word) else {
+        let valid = Capabilities.names.map(\.0)
+        let hint = commaHint(word) ?? closest(to: word, in: valid).map { " (did you mean '\($0)'?)" } ?? ""
+        return .failure(Problem("unknown capability '\(word)'\(hint); valid capabilities: \(valid.joined(separator: ", "))"))
+      }
+      named.insert(capability)
+    }
+    return .success(named)
+  }
+
+  /// The same, for ASCII values of known names, matched where they lie; any other value is
+  /// made a String for the rule above.
+  static func capabilities(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Result<Capabilities, Problem> {
+    var named: Capabilities = []
+    let known = isASCII(bytes, range) && eachWord(bytes, range) { word in
+      var bit = 0
+      while let spelling = Capabilities.spelling(bit: bit) {
+        if spells(spelling, bytes, word) {
+          named.insert(Capabilities(rawValue: 1 << bit))
+          return true
+        }
+        bit += 1
+      }
+      return false
+    }
+    return known ? .success(named) : capabilities(string(bytes, range))
+  }
+
   /// Users or groups: names (resolved later, through NSS), or numeric ids below (uid_t)-1.
   ///
   /// An empty list is an error rather than "nobody": a bare `AllowUsers=` is far more often
@@ -47,6 +79,21 @@ extension Registry {
     return .success(names)
   }
 
+  /// The same, for ASCII names that pass, checked where they lie; any other value is made a
+  /// String for the rule above, which words the message.
+  static func principals(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, key: String) -> Result<[String], Problem> {
+    var names: [String] = []
+    let valid = isASCII(bytes, range) && eachWord(bytes, range) { name in
+      if name.contains(where: { bytes[$0] == UInt8(ascii: ",") }) { return false }
+      if name.allSatisfy({ isDigit(bytes[$0]) }), decimal(bytes, name).map({ $0 >= Int(UInt32.max) }) ?? true {
+        return false
+      }
+      names.append(string(bytes, name))
+      return true
+    }
+    return valid && !names.isEmpty ? .success(names) : principals(string(bytes, range), key: key)
+  }
+
   /// Why `path` is not a safe cgroup path under the cgroup v2 mount, or nil when it is.
   ///
   /// privnuma may write a process into this cgroup with privilege, so the path must stay
@@ -64,20 +111,36 @@ extension Registry {
       if component == "." || component.isEmpty {
         return "Cgroup='\(path)' has an empty or '.' component; write it without '//', '/./' or a trailing '/'"
       }
-      if component.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
+      if component.utf8.contains(where: isSpace) {
         return "Cgroup='\(path)' contains a space; cgroup names here have none"
       }
     }
     return nil
   }
 
+  /// The same, for ASCII paths that pass, checked where they lie; any other path is made a
+  /// String for the rule above, which words the message.
+  static func cgroupProblem(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+    guard isASCII(bytes, range) else { return cgroupProblem(string(bytes, range)) }
+    var start = range.lowerBound
+    for end in range.lowerBound...range.upperBound where end == range.upperBound || bytes[end] == UInt8(ascii: "/") {
+      let component = start..<end
+      let dots = component.count <= 2 && component.allSatisfy { bytes[$0] == UInt8(ascii: ".") }
+      if component.isEmpty || dots || component.contains(where: { isSpace(bytes[$0]) }) {
+        return cgroupProblem(string(bytes, range))
+      }
+      start = end + 1
+    }
+    return nil
+  }
+
   /// Bytes with an optional K, M, G or T suffix (binary multiples, either case).
-  static func size(_ text: String) -> Result<UInt64, Problem> {
-    var digits = Substring(text)
+  static func size(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Result<UInt64, Problem> {
+    var digits = range
     var shift: UInt64 = 0
     // A switch on the byte, not a Dictionary: hashing set-up costs start-up time on a launch.
     let suffixShift: UInt64?
-    switch text.utf8.last {
+    switch range.last.map({ bytes[$0] }) {
     case UInt8(ascii: "K"), UInt8(ascii: "k"): suffixShift = 10
     case UInt8(ascii: "M"), UInt8(ascii: "m"): suffixShift = 20
     case UInt8(ascii: "G"), UInt8(ascii: "g"): suffixShift = 30
@@ -86,19 +149,20 @@ extension Registry {
     }
     if let suffixShift {
       shift = suffixShift
-      digits = Substring(text.utf8.dropLast())
+      digits = range.dropLast()
     }
-    guard !digits.isEmpty, digits.utf8.allSatisfy(isDigit) else {
+    guard !digits.isEmpty, digits.allSatisfy({ isDigit(bytes[$0]) }) else {
+      let text = string(bytes, range)
       return .failure(Problem("MinFree='\(text)' is not a size; write bytes with an optional K, M, G or T suffix, e.g. MinFree=256M" + commentHint(text)))
     }
     var value: UInt64 = 0
-    for digit in digits.utf8 {
+    for index in digits {
       let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-      let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
-      if overflow1 || overflow2 { return .failure(Problem(tooLarge(text))) }
+      let (sum, overflow2) = times10.addingReportingOverflow(UInt64(bytes[index] - UInt8(ascii: "0")))
+      if overflow1 || overflow2 { return .failure(Problem(tooLarge(string(bytes, range)))) }
       value = sum
     }
-    guard shift == 0 || value <= UInt64.max >> shift else { return .failure(Problem(tooLarge(text))) }
+    guard shift == 0 || value <= UInt64.max >> shift else { return .failure(Problem(tooLarge(string(bytes, range)))) }
     return .success(value << shift)
   }
 
@@ -145,12 +209,52 @@ extension Registry {
 
   /// Digits only, no sign, at most ten of them: enough for any node number or uid.
   static func decimal(_ text: String) -> Int? {
-    guard !text.isEmpty, text.utf8.count <= 10, text.utf8.allSatisfy(isDigit) else { return nil }
-    return Int(text)
+    var text = text
+    return text.withUTF8 { decimal($0, $0.indices) }
+  }
+
+  static func decimal(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+    guard !range.isEmpty, range.count <= 10 else { return nil }
+    var value = 0
+    for index in range {
+      guard isDigit(bytes[index]) else { return nil }
+      value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+    }
+    return value
   }
 
   static func words(_ text: String) -> [String] {
-    split(text, omittingEmpty: true, where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+    split(text, omittingEmpty: true, where: isSpace)
+  }
+
+  /// Calls `body` with each word of the bytes in `range` (space- or tab-separated, as `words`
+  /// cuts ASCII) until it returns false; whether it never did.
+  static func eachWord(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (Range<Int>) -> Bool) -> Bool {
+    var start = range.lowerBound
+    for end in range.lowerBound...range.upperBound where end == range.upperBound || isSpace(bytes[end]) {
+      if end > start && !body(start..<end) { return false }
+      start = end + 1
+    }
+    return true
+  }
+
+  static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+    String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+  }
+
+  static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+    !range.contains { bytes[$0] >= 0x80 }
+  }
+
+  /// Whether the bytes in `range` are `name`'s UTF-8.
+  static func spells(_ name: StaticString, _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+    guard name.utf8CodeUnitCount == range.count else { return false }
+    var index = range.lowerBound
+    for byte in UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount) {
+      if byte != bytes[index] { return false }
+      index += 1
+    }
+    return true
   }
 
   /// `text` cut at the ASCII separators `isSeparator` names, as a split by Characters cuts it.
@@ -175,6 +279,9 @@ extension Registry {
     }
     return parts
   }
+
+  /// What separates the words of a value.
+  static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 
   static func isBlank(_ byte: UInt8) -> Bool {
     byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
