@@ -3,6 +3,14 @@ import Testing
 
 @testable import PrivNUMA
 
+extension Registry {
+  /// A text's lenient Id= reading, as the load reads the file's bytes.
+  static func lenientIDs(_ text: String) -> [Int] {
+    var text = text
+    return text.withUTF8 { lenientIDs($0) }
+  }
+}
+
 /// The registry parser scans bytes in place; ReferenceRegistry is the parser it replaced.
 /// Every input here must give both the same node, the same Id= and Label= lines, the same
 /// error, and the same lenient Id= reading.
@@ -135,6 +143,8 @@ struct RegistryEquivalenceTests {
           ReferenceRegistry.Declared(node: $0.node, idLine: $0.idLine, labelLine: $0.labelLine)
         }
         #expect(actual == expected, "\(raw)")
+        let ids = raw.withUnsafeBufferPointer { Registry.lenientIDs($0) }
+        #expect(ids == ReferenceRegistry.lenientIDs(String(decoding: raw, as: UTF8.self)), "\(raw)")
       }
     }
   }

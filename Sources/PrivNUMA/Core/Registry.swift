@@ -74,27 +74,21 @@ public enum Registry {
   /// (exit 3) naming the file and the fix. Files are checked through the opened
   /// descriptors, so nothing can be swapped between the check and the read.
   public static func load(directory: String, trust: Trust?) -> Result<Contents, Failure> {
-    let files: RegistryFiles.Listing
-    switch RegistryFiles.read(directory: directory, trust: trust) {
-    case .failure(let failure): return .failure(failure)
-    case .success(nil): return .success(Contents(missing: true))
-    case .success(let read?): files = read
-    }
     var contents = Contents()
     var declarations: [Declaration] = []
-    // Room for every file at once: each growth of an array of nodes copies every node in it.
-    declarations.reserveCapacity(files.paths.count)
-    for index in files.paths.indices {
-      let path = files.paths[index]
-      let text = files.texts[index]
-      var error: FileError
-      var mentioned: [Int]
-      switch declaration(text, file: path) {
+    // The files after it are still read: that one of them cannot be read or trusted says more.
+    var unreadableId: Failure?
+    let read = RegistryFiles.read(directory: directory, trust: trust) { path, bytes in
+      guard unreadableId == nil else { return }
+      let error: FileError
+      let mentioned: [Int]
+      switch declaration(bytes, file: path) {
       case .failure(let failure):
         error = failure
-        mentioned = lenientIDs(text)
+        mentioned = lenientIDs(bytes)
         if mentioned.isEmpty {
-          return .failure(.usage("\(failure); its Id= cannot be read, so privnuma cannot tell which node the file protects and refuses to run until it is fixed"))
+          unreadableId = .usage("\(failure); its Id= cannot be read, so privnuma cannot tell which node the file protects and refuses to run until it is fixed")
+          return
         }
       case .success(let declared):
         // Indices, not first(where:): an optional Declaration costs a metadata look-up.
@@ -107,7 +101,7 @@ public enum Registry {
           error = FileError(file: path, line: declared.labelLine, message: "label '\(declared.node.label)' is already used for node \(earlier.node.id) in \(earlier.file):\(earlier.labelLine); choose another label")
         } else {
           declarations.append(declared)
-          continue
+          return
         }
         mentioned = [declared.node.id]
       }
@@ -116,6 +110,12 @@ public enum Registry {
         contents.broken.append(BrokenNode(id: id, error: error))
       }
     }
+    switch read {
+    case .failure(let failure): return .failure(failure)
+    case .success(false): return .success(Contents(missing: true))
+    case .success(true): break
+    }
+    if let unreadableId { return .failure(unreadableId) }
     contents.nodes.reserveCapacity(declarations.count)
     for declared in declarations where !contents.broken.contains(where: { $0.id == declared.node.id }) {
       contents.nodes.append(declared.node)
@@ -131,25 +131,22 @@ public enum Registry {
   /// The node numbers of every `Id` line, however the rest of the file reads: the leading
   /// digits of the value, any case of the key, with or without `=`, inside or outside a
   /// section.
-  static func lenientIDs(_ text: String) -> [Int] {
+  static func lenientIDs(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
     var ids: [Int] = []
-    var text = text
-    text.withUTF8 { bytes in
-      var start = 0
-      while start < bytes.count {
-        var end = start
-        while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
-        let line = trimmed(bytes, start..<end)
-        start = end + 1
-        guard line.count > 2, bytes[line.lowerBound] | 0x20 == UInt8(ascii: "i"), bytes[line.lowerBound + 1] | 0x20 == UInt8(ascii: "d") else {
-          continue
-        }
-        var value = trimmed(bytes, line.lowerBound + 2..<line.upperBound)
-        if value.first.map({ bytes[$0] }) == UInt8(ascii: "=") { value = trimmed(bytes, value.lowerBound + 1..<value.upperBound) }
-        let digits = value.prefix(while: { isDigit(bytes[$0]) })
-        if let id = decimal(bytes, digits), !ids.contains(id) {
-          ids.append(id)
-        }
+    var start = 0
+    while start < bytes.count {
+      var end = start
+      while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+      let line = trimmed(bytes, start..<end)
+      start = end + 1
+      guard line.count > 2, bytes[line.lowerBound] | 0x20 == UInt8(ascii: "i"), bytes[line.lowerBound + 1] | 0x20 == UInt8(ascii: "d") else {
+        continue
+      }
+      var value = trimmed(bytes, line.lowerBound + 2..<line.upperBound)
+      if value.first.map({ bytes[$0] }) == UInt8(ascii: "=") { value = trimmed(bytes, value.lowerBound + 1..<value.upperBound) }
+      let digits = value.prefix(while: { isDigit(bytes[$0]) })
+      if let id = decimal(bytes, digits), !ids.contains(id) {
+        ids.append(id)
       }
     }
     return ids

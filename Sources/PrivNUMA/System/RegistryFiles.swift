@@ -1,37 +1,34 @@
 import Glibc
 
-/// Reading the registry directory: the `*.conf` files' text, nothing parsed (Registry in Core
-/// makes declarations of it).
+/// Reading the registry directory: the `*.conf` files' bytes, nothing parsed (Registry in Core
+/// makes declarations of them).
 ///
 /// With `trust` (privnuma runs with privilege) the directory is opened through
 /// `Trust.openDirectory`, each file without following a symbolic link, and every file is
 /// checked through the descriptor it is then read from, so nothing can be swapped between
 /// the check and the read.
 enum RegistryFiles {
-  /// The `*.conf` files read, in byte order of their names: path and text at each index. Two
-  /// arrays of String, not one of pairs: each new collection type costs a launch a metadata
-  /// look-up at start-up.
-  struct Listing {
-    var paths: [String] = []
-    var texts: [String] = []
-  }
-
-  /// The `*.conf` files of `directory`; nil when the directory does not exist.
-  static func read(directory: String, trust: Trust?) -> Result<Listing?, Failure> {
+  /// Hands each `*.conf` file of `directory`, in byte order of the names, to `each`: its path
+  /// and its bytes as read, which live only for the call (one buffer serves every file, and
+  /// no String is made of them). False when the directory does not exist. A file that cannot
+  /// be read fails the whole read, after `each` has seen the files before it.
+  static func read(
+    directory: String, trust: Trust?, each: (String, UnsafeBufferPointer<UInt8>) -> Void
+  ) -> Result<Bool, Failure> {
     let prefix = directory.hasSuffix("/") ? directory : directory + "/"
     let noFollow = trust != nil ? O_NOFOLLOW : 0
     let directoryDescriptor: FileDescriptor
     if let trust {
       switch trust.openDirectory(directory) {
       case .failure(let failure): return .failure(failure)
-      case .success(.missing): return .success(nil)
+      case .success(.missing): return .success(false)
       case .success(.directory(let descriptor)): directoryDescriptor = FileDescriptor(rawValue: descriptor)
       }
     } else {
       switch FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) {
       case .success(let descriptor): directoryDescriptor = descriptor
       case .failure(let error):
-        if error == .noSuchFile { return .success(nil) }
+        if error == .noSuchFile { return .success(false) }
         if error == .notDirectory {
           return .failure(.system("registry \(directory) is not a directory; the registry is a directory of *.conf files"))
         }
@@ -58,7 +55,7 @@ enum RegistryFiles {
     }
     names.sort(by: FileSystem.byteOrder)
 
-    var files = Listing()
+    var bytes: [UInt8] = []
     for name in names {
       let path = prefix + name
       // O_NONBLOCK: a FIFO named *.conf must not hang the launch; it is rejected below.
@@ -90,14 +87,13 @@ enum RegistryFiles {
       if let trust, let problem = trust.check(file.rawValue, path: path, userMountable: mountable) {
         return .failure(trust.refusal(problem))
       }
-      switch file.readAll() {
-      case .success(let bytes):
-        files.paths.append(path)
-        files.texts.append(String(decoding: bytes, as: UTF8.self))
-      case .failure(let error): return .failure(.system("cannot read \(path): \(error)"))
+      bytes.removeAll(keepingCapacity: true)
+      if let error = file.readAll(appendingTo: &bytes) {
+        return .failure(.system("cannot read \(path): \(error)"))
       }
+      bytes.withUnsafeBufferPointer { each(path, $0) }
     }
-    return .success(files)
+    return .success(true)
   }
 
   /// `*.conf` with a name before the suffix, not hidden.
