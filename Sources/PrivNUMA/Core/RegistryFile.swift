@@ -119,13 +119,24 @@ extension Registry {
     var start = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
     var lineNumber = 0
     while start <= bytes.count {
+      // To the end of the line, noting any byte below ' ' or DEL: one test per byte finds the
+      // newline and any control character. Only a line with such a byte (a tab, a CR, a
+      // control character) is searched for a control character.
       var end = start
-      while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+      var mayHoldControl = false
+      while end < bytes.count {
+        let byte = bytes[end]
+        if byte < 0x20 || byte == 0x7F {
+          if byte == UInt8(ascii: "\n") { break }
+          mayHoldControl = true
+        }
+        end += 1
+      }
       lineNumber += 1
       let line = trimmed(bytes, start..<end)
       start = end + 1
       guard let first = line.first.map({ bytes[$0] }), first != UInt8(ascii: "#"), first != UInt8(ascii: ";") else { continue }
-      if let control = line.first(where: { isControl(bytes[$0]) }) {
+      if mayHoldControl, let control = line.first(where: { isControl(bytes[$0]) }) {
         return failure(lineNumber, "control character \(hexByte(bytes[control])) in the line; registry files are plain text, remove it")
       }
 
