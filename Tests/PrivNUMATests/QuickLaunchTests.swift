@@ -20,10 +20,12 @@ private func withArgv<T>(
 /// What the quick launch decides for `words` on fixture `machine`: the launch, or nil for
 /// "not mine". As QuickLaunch.run does, it reads the registry (`--registry` or the machine's)
 /// when it is named or in use; `registry` stands for the nodes read (under privilege, say).
-/// Private nodes are decided as for alice; the nodes nothing fences come back in `unfenced`.
+/// Private nodes are decided as for alice, in cgroup `own` of the tree at `cgroups` (systemd
+/// owns no fixture tree); the rest of the decision comes back in `admission`.
 private func quick(
   _ words: [String], _ facts: LaunchFacts, machine: String = "one-node",
-  registry: [PrivateNode]? = nil, unfenced: UnsafeMutablePointer<[PrivateNode]>? = nil
+  registry: [PrivateNode]? = nil, own: String? = "/", cgroups: String? = nil,
+  admission: UnsafeMutablePointer<QuickLaunch.Admission>? = nil
 ) -> QuickLaunch.Request? {
   withArgv(words) { argc, argv in
     var request = QuickLaunch.Request()
@@ -36,16 +38,17 @@ private func quick(
       guard declared != nil else { return nil }
     }
     if let declared {
-      guard
-        let found = QuickLaunch.admits(
-          &request, facts, declared: declared,
-          access: { Access.decide($0, for: Fixture.alice, names: Fixture.names) },
-          freeMemory: {
-            QuickLaunch.freeMemory(of: $0, in: Fixture.roots(machine).nodeDirectory)
-          },
-          ownCgroupReadable: { ProcessStatus.cgroup(proc: Roots.system.proc) != nil })
-      else { return nil }
-      unfenced?.pointee = found
+      let lookups = QuickLaunch.Lookups(
+        access: { Access.decide($0, for: Fixture.alice, names: Fixture.names) },
+        freeMemory: {
+          QuickLaunch.freeMemory(of: $0, in: Fixture.roots(machine).nodeDirectory)
+        },
+        ownCgroup: { own }, cgroupMount: cgroups ?? Fixture.roots(machine).cgroup,
+        systemdOwnsMount: { false }, effectiveMems: { QuickLaunch.effectiveMems(of: $0) })
+      guard let found = QuickLaunch.admits(&request, facts, declared: declared, lookups) else {
+        return nil
+      }
+      admission?.pointee = found
     } else {
       guard request.nodeList.map({ QuickLaunch.parseNodes($0, into: &request.nodes) }) ?? true,
         QuickLaunch.admits(request, facts)
@@ -91,13 +94,26 @@ private struct CpusetKernel: StubKernel {
 
 /// The full path's request and plan for `words` on a fixture machine (Launch.makePlan, as a
 /// launch makes it), or nil when the parser refuses the words.
-private func full(_ words: [String], _ fixture: String, mems: NodeSet) throws -> (
-  LaunchRequest, LaunchPlan
-)? {
+private func full(
+  _ words: [String], _ fixture: String, mems: NodeSet, own: String? = nil, cgroups: String? = nil
+) throws -> (LaunchRequest, LaunchPlan)? {
   guard let request = try? OptionParser.launchRequest(ArraySlice(words)) else { return nil }
   var roots = Fixture.roots(fixture)
-  // The system's /proc: the cpuset then comes from the kernel, as on a real launch.
+  // The system's /proc: the cpuset then comes from the kernel, as on a real launch. With
+  // `own`, a /proc of this process in that cgroup with those mems.
   roots.proc = Roots.system.proc
+  if let own {
+    roots.proc =
+      FileManager.default.temporaryDirectory.appendingPathComponent(
+        "quick-proc-\(getpid())"
+      ).path
+    try FileManager.default.createDirectory(
+      atPath: roots.proc + "/self", withIntermediateDirectories: true)
+    try "0::\(own)\n".write(toFile: roots.proc + "/self/cgroup", atomically: false, encoding: .utf8)
+    try "Name:\tapp\nCpus_allowed_list:\t0-1\nMems_allowed_list:\t\(mems)\n".write(
+      toFile: roots.proc + "/self/status", atomically: false, encoding: .utf8)
+  }
+  if let cgroups { roots.cgroup = cgroups }
   let environment = Environment(
     roots: roots, privilege: Privilege(elevated: false), identity: Fixture.alice,
     names: Fixture.names,
@@ -169,15 +185,23 @@ struct QuickLaunchTests {
 
   /// Holds a quick launch of `words` to the full path's plan: nil when the quick launch does
   /// not launch; otherwise the private nodes it named, after recording every difference.
-  private func compare(_ words: [String], _ fixture: String, mems: [Int], _ facts: LaunchFacts)
-    throws -> NodeSet?
-  {
-    var unfenced: [PrivateNode] = []
-    guard let request = quick(words, facts, machine: fixture, unfenced: &unfenced) else {
-      return nil
-    }
-    let context = "\(fixture), mems \(mems): privnuma \(words.joined(separator: " "))"
-    guard let (parsed, plan) = try? full(words, fixture, mems: NodeSet(mems)) else {
+  /// `own` and `cgroups` place the launch (see `quick`); without them the test's own cgroup.
+  private func compare(
+    _ words: [String], _ fixture: String, mems: [Int], _ facts: LaunchFacts,
+    own: String? = nil, cgroups: String? = nil
+  ) throws -> NodeSet? {
+    var admission = QuickLaunch.Admission()
+    guard
+      let request = quick(
+        words, facts, machine: fixture, own: own ?? ProcessStatus.cgroup(proc: Roots.system.proc),
+        cgroups: cgroups, admission: &admission)
+    else { return nil }
+    let context =
+      "\(fixture), mems \(mems), in \(own ?? "this cgroup"): privnuma \(words.joined(separator: " "))"
+    guard
+      let (parsed, plan) = try? full(
+        words, fixture, mems: NodeSet(mems), own: own, cgroups: cgroups)
+    else {
       Issue.record("\(context): the quick launch launches what the full path refuses")
       return NodeSet()
     }
@@ -185,19 +209,23 @@ struct QuickLaunchTests {
     #expect(
       plan.failure == nil, "\(context): the full path fails: \(plan.failure?.message ?? "")")
     // The warnings the quick launch says (unless -q): the full path's, in its order.
-    let warnings = unfenced.map { node in
+    let warnings = admission.unfenced.map { node in
       (try? PrivateNodeRules.unfenced(node, allowed: true).get()) ?? ""
     }
     #expect(plan.warnings == warnings, "\(context)")
     #expect(plan.advice.isEmpty && plan.registryErrors.isEmpty, "\(context)")
     #expect(plan.cpus == nil && plan.shared == nil, "\(context)")
     if let cgroup = plan.cgroup {
-      // Where the launcher runs it: where it is, as the quick launch does.
+      // Where the launcher runs it (Launcher.place): where the quick launch runs it.
       let placement = Placement.decide(
         optIn: CgroupPath(String(cgroup.dropFirst(plan.cgroupMount.count))).path,
         mount: plan.cgroupMount, nodes: plan.privateNodes, own: plan.ownCgroup,
-        mems: NodeSet(mems), systemd: true, fenceCgroups: plan.fenceCgroups)
-      #expect(placement == .stay, "\(context): \(placement)")
+        mems: NodeSet(mems), systemd: false, fenceCgroups: plan.fenceCgroups + [Fence.generalCgroup]
+      )
+      #expect(placement == admission.join.map(Placement.join) ?? .stay, "\(context): \(placement)")
+      #expect(admission.join == nil || admission.own == plan.ownCgroup, "\(context)")
+    } else {
+      #expect(admission.join == nil, "\(context)")
     }
     let expected = MemoryPolicy(
       mode: request.mode, flags: [],
@@ -293,6 +321,49 @@ struct QuickLaunchTests {
     #expect(
       launched > 500 && unfencedLaunches > 50 && fencedLaunches > 20,
       "\(launched) launches, \(unfencedLaunches) unfenced, \(fencedLaunches) fenced")
+  }
+
+  /// The fenced machine of the cgroup fixtures: nodes 0-3, the opt-in cgroups
+  /// privnuma.slice/cxl0 and cxl1 (cgroup-fenced), launched from cgroups a fence made, the
+  /// root, a service's, a login session's and a Slurm task's, with or without the nodes.
+  @Test func aLaunchJoinsTheOptInCgroupWhereTheFullPathJoinsIt() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "quick-join-\(getpid())"
+    ).path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try "[Node]\nId=2\nLabel=cxl0\nAllowGroups=cram\nCgroup=privnuma.slice/cxl0\n".write(
+      toFile: directory + "/50-cxl0.conf", atomically: false, encoding: .utf8)
+    try "[Node]\nId=3\nLabel=cxl1\nAllowUsers=root\nCgroup=privnuma.slice/cxl1\n".write(
+      toFile: directory + "/60-cxl1.conf", atomically: false, encoding: .utf8)
+    let cgroups = Fixture.directory + "/cgroup-fenced"
+    var joins = 0
+    var stays = 0
+    for own in [
+      "/", "/privnuma-general", "/privnuma.slice/cxl0", "/system.slice/app.service",
+      "/user.slice/user-1001.slice/session-4.scope", "/rogue",
+      "/system.slice/slurmstepd.scope/job_7/step_0/user/task_0",
+    ] {
+      for mems in [[0, 1], [0, 1, 2], [0, 1, 2, 3]] {
+        let facts = facts("cgroup-machine", mems: mems)
+        for words in [
+          ["-m", "cxl0"], ["-p", "2"], ["--interleave=0,cxl0"], ["-m", "cxl1"], ["-m", "0"],
+          ["-m", "cxl0,cxl1"], ["-m", "3"], ["-l"],
+        ] {
+          let all = ["--registry", directory] + words + ["app"]
+          var admission = QuickLaunch.Admission()
+          guard
+            quick(
+              all, facts, machine: "cgroup-machine", own: own, cgroups: cgroups,
+              admission: &admission) != nil,
+            try compare(all, "cgroup-machine", mems: mems, facts, own: own, cgroups: cgroups)
+              != nil
+          else { continue }
+          if admission.join != nil { joins += 1 } else if words.contains("cxl0") { stays += 1 }
+        }
+      }
+    }
+    #expect(joins >= 4 && stays >= 4, "\(joins) joins, \(stays) stays")
   }
 
   @Test func privateNodesAreTakenOnOrLeftAsThePlannerWould() throws {

@@ -2,11 +2,36 @@ import Glibc
 
 /// The quick launch on a machine with a registry: the registry read by the full path's own
 /// `Registry.load`, the private nodes named held to the planner's rules (Planner's
-/// checkPrivateNodes, checkCpuset; Launcher's placement) for the launches the full path makes
-/// without a refusal, a cgroup to join or a warning other than "not fenced".
+/// checkPrivateNodes and checkCpuset, Launcher's placement) for the launches the full path
+/// makes without a refusal, a systemd scope or a warning other than "not fenced".
 extension QuickLaunch {
-  /// Reads the registry, decides, drops rights, sets the policy and execs; nil to leave the
-  /// launch to the full path. Out of line: a launch without a registry never builds an array.
+  /// What deciding on private nodes reads beyond LaunchFacts, each only when needed; closures,
+  /// so that tests hand it fixture answers.
+  struct Lookups {
+    var access: (PrivateNode) -> Access.Decision
+    var freeMemory: (Int) -> UInt64?
+    /// `/proc/self/cgroup`'s path.
+    var ownCgroup: () -> String?
+    /// The cgroup v2 mount, and whether systemd owns the tree there.
+    var cgroupMount: String
+    var systemdOwnsMount: () -> Bool
+    /// `cpuset.mems.effective` of the cgroup at an absolute path.
+    var effectiveMems: (String) -> NodeMask?
+  }
+
+  /// What a launch the quick path takes on does besides setting the policy.
+  struct Admission {
+    /// The named nodes nothing fences, in id order: a warning each, unless `-q`.
+    var unfenced: [PrivateNode] = []
+    /// The opt-in cgroup to join first (absolute path), as Placement decides; and this
+    /// process's cgroup, for the join.
+    var join: String?
+    var own: String?
+  }
+
+  /// Reads the registry, decides, joins the opt-in cgroup if Placement says so, drops rights,
+  /// sets the policy and execs; nil to leave the launch to the full path. Out of line: a
+  /// launch without a registry never builds an array.
   @inline(never)
   static func launchWithRegistry(
     _ request: inout Request, _ facts: LaunchFacts, elevated: Bool,
@@ -20,22 +45,26 @@ extension QuickLaunch {
     else { return nil }
     let names = NameService.trusted(under: Privilege(elevated: elevated))
     let nodeDirectory = String(cString: cString(nodeDirectory))
-    guard
-      let unfenced = admits(
-        &request, facts, declared: declared,
-        access: { Access.decide($0, for: Identity.current(), names: names) },
-        freeMemory: { freeMemory(of: $0, in: nodeDirectory) },
-        ownCgroupReadable: { ProcessStatus.cgroup(proc: "/proc") != nil })
-    else { return nil }
+    let mount = Roots.system.cgroup
+    let lookups = Lookups(
+      access: { Access.decide($0, for: Identity.current(), names: names) },
+      freeMemory: { freeMemory(of: $0, in: nodeDirectory) },
+      ownCgroup: { ProcessStatus.cgroup(proc: Roots.system.proc) },
+      cgroupMount: mount, systemdOwnsMount: { SystemManager().owns(cgroupRoot: mount) },
+      effectiveMems: { effectiveMems(of: $0) })
+    guard let admission = admits(&request, facts, declared: declared, lookups) else { return nil }
+    // Launcher.prepare's order: placed, every right dropped, then the policy. A join that
+    // fails changes nothing, and the full path tries it again and reports it.
+    if let path = admission.join, CgroupFS().join(path, own: admission.own) != nil { return nil }
     if elevated, let failure = ProcessCredentials().dropAll() { return report(failure) }
     guard applyPolicy(request) else { return nil }
-    if request.quiet || unfenced.isEmpty {
+    if request.quiet || admission.unfenced.isEmpty {
       SystemKernel.execute(argv: argv + request.command)
       return nil
     }
     // Said once the policy is set, so that no fallback says them again; only the exec is left,
     // and its failure is reported as the full path reports it.
-    for node in unfenced {
+    for node in admission.unfenced {
       if case .success(let warning) = PrivateNodeRules.unfenced(node, allowed: true) {
         Diagnostics.warning(warning)
       }
@@ -59,47 +88,81 @@ extension QuickLaunch {
   }
 
   /// Whether the full path would launch `request` with `declared` as the registry's nodes
-  /// (from files without errors) and print at most the "not fenced" warnings: nil when not,
-  /// else the named nodes nothing fences, in id order. Resolves NODES, labels included.
+  /// (from files without errors), printing at most the "not fenced" warnings: nil when not.
+  /// Resolves NODES, labels included.
   ///
-  /// Taken on: every node online, with memory and in the cpuset (the private ones bindable,
-  /// as `has_memory` says on kernels without private-node state); each private node allowed
-  /// to the caller with every AllowUsers/AllowGroups name resolved, with the `mempolicy`
-  /// capability and its MinFree= reserve free; unfenced ones with `--allow-unfenced`, fenced
-  /// ones of one opt-in cgroup with this process's cgroup readable, where Placement keeps the
-  /// launch (the cpuset already allows the nodes).
+  /// Taken on: every node online and with memory (the private ones bindable, as `has_memory`
+  /// says on kernels without private-node state); each private node allowed to the caller
+  /// with every AllowUsers/AllowGroups name resolved, with the `mempolicy` capability and its
+  /// MinFree= reserve free; unfenced ones with `--allow-unfenced`; fenced ones of one opt-in
+  /// cgroup, with this process's cgroup readable, where Placement keeps the launch or has it
+  /// join the cgroup (outside a Slurm step), and every node in the cpuset that applies.
   static func admits(
-    _ request: inout Request, _ facts: LaunchFacts, declared: [PrivateNode],
-    access: (PrivateNode) -> Access.Decision, freeMemory: (Int) -> UInt64?,
-    ownCgroupReadable: () -> Bool
-  ) -> [PrivateNode]? {
+    _ request: inout Request, _ facts: LaunchFacts, declared: [PrivateNode], _ lookups: Lookups
+  ) -> Admission? {
     if let list = request.nodeList {
       guard parseNodes(list, labels: declared, into: &request.nodes) else { return nil }
     }
-    guard admits(request, facts) else { return nil }
-    var unfenced: [PrivateNode] = []
+    let nodes = request.nodes
+    guard !(request.mode == .preferred && nodes.count != 1), facts.online.contains(nodes),
+      facts.withMemory.contains(nodes)
+    else { return nil }
+    var admission = Admission()
+    var named = NodeMask()
     var cgroup: String?
-    for id in 0..<UInt64.bitWidth where request.nodes.bits & 1 << UInt64(id) != 0 {
+    for id in 0..<UInt64.bitWidth where nodes.bits & 1 << UInt64(id) != 0 {
       guard let index = declared.firstIndex(where: { $0.id == id }) else { continue }
       let node = declared[index]
+      named.bits |= 1 << UInt64(id)
       if node.allowUsers != nil || node.allowGroups != nil {
-        let decision = access(node)
+        let decision = lookups.access(node)
         guard decision.allowed, decision.unresolved.isEmpty else { return nil }
       }
       guard node.capabilities.contains(.mempolicy) else { return nil }
       if let reserve = node.minFree {
-        guard let free = freeMemory(id), free >= reserve else { return nil }
+        guard let free = lookups.freeMemory(id), free >= reserve else { return nil }
       }
       if let opted = node.cgroup {
-        // Two opt-in cgroups are refused; the first one needs this process's cgroup read.
-        guard cgroup == nil ? ownCgroupReadable() : cgroup == opted else { return nil }
+        // Nodes of two opt-in cgroups are refused: a process is in one.
+        guard cgroup == nil || cgroup == opted else { return nil }
         cgroup = opted
       } else {
         guard request.allowUnfenced else { return nil }
-        unfenced.append(node)
+        admission.unfenced.append(node)
       }
     }
-    return unfenced
+    guard let cgroup else { return facts.memsAllowed.contains(nodes) ? admission : nil }
+    guard let own = lookups.ownCgroup() else { return nil }
+    admission.own = own
+    // The cpuset allows the private nodes already (a unit in the opt-in slice, a Slurm task
+    // the SPANK plugin granted them): the launch stays.
+    if facts.memsAllowed.contains(named) {
+      return facts.memsAllowed.contains(nodes) ? admission : nil
+    }
+    // A Slurm step's cgroups are Slurm's: the full path refuses and says why.
+    guard SlurmStep.containing(own) == nil else { return nil }
+    let optIn = lookups.cgroupMount + "/" + cgroup
+    guard let mems = lookups.effectiveMems(optIn), mems.contains(nodes) else { return nil }
+    var fence = [Fence.generalCgroup]
+    for node in declared {
+      if let opted = node.cgroup { fence.append(CgroupPath(relative: opted).path) }
+    }
+    var mine = NodeSet()
+    for id in 0..<UInt64.bitWidth where named.bits & 1 << UInt64(id) != 0 { mine.insert(id) }
+    var allowed = NodeSet()
+    for id in 0..<UInt64.bitWidth where facts.memsAllowed.bits & 1 << UInt64(id) != 0 {
+      allowed.insert(id)
+    }
+    switch Placement.decide(
+      optIn: CgroupPath("/" + cgroup).path, mount: lookups.cgroupMount, nodes: mine, own: own,
+      mems: allowed, systemd: lookups.systemdOwnsMount(), fenceCgroups: fence)
+    {
+    case .stay: return admission
+    case .join(let path):
+      admission.join = path
+      return admission
+    case .scope, .refuse: return nil
+    }
   }
 
   /// NODES of node numbers, ranges and the labels of `declared` nodes below 64, separated by
@@ -142,6 +205,18 @@ extension QuickLaunch {
       }
     }
     return nil
+  }
+
+  /// An opt-in cgroup's `cpuset.mems.effective`, as the planner's checkCpuset reads it.
+  static func effectiveMems(of cgroup: String) -> NodeMask? {
+    guard let bytes = FileSystem.bytesIfPresent(cgroup + "/cpuset.mems.effective"),
+      !bytes.isEmpty
+    else { return nil }
+    var mems = NodeMask()
+    let read = bytes.withUnsafeBufferPointer {
+      NodeMask.parse(kernelList: $0.baseAddress!, count: $0.count, into: &mems)
+    }
+    return read ? mems : nil
   }
 
   /// MemFree of `node`, as the planner's MinFree= check reads it (Topology.memory).
