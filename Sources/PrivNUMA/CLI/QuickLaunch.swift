@@ -8,10 +8,10 @@
 ///
 /// What it does not take on (any other option or NODES form, a registry file with an error
 /// or a registry a privileged read refuses, kernel private-node state, an override, a node
-/// the full path would refuse, a cgroup to join) it leaves to the full path untouched. It
-/// prints only the warnings the full path prints for the same launch, and those once the
-/// policy is set: a step that fails before then returns, and the full path sets the same
-/// policy again and reports the failure. Under privilege (setcap, setuid) it runs the full
+/// the full path would refuse, a systemd scope to start) it leaves to the full path
+/// untouched. It prints only the warnings the full path prints for the same launch, where
+/// the full path prints them. A step that fails returns, and the full path takes the same
+/// steps again and reports the failure. Under privilege (setcap, setuid) it runs the full
 /// path's own credential steps at the same points: `reduceAtStart` before anything is read,
 /// the registry through `Trust`, `dropAll` before the policy; their failures stop the launch
 /// with the full path's message and status.
@@ -34,10 +34,11 @@ public enum QuickLaunch {
   static let nodeDirectory: StaticString = "/sys/devices/system/node"
   static let registry: StaticString = "/etc/privnuma/nodes.d"
 
-  /// Launches when the quick path can; otherwise returns nil, having printed nothing. A
-  /// privilege step that fails, or the exec of a launch that has printed its warnings, is
-  /// reported as the full path reports it and its exit status returned: nothing is run and
-  /// the full path is not tried with rights half dropped or its warnings said twice.
+  /// Launches when the quick path can; otherwise returns nil, having printed nothing (short
+  /// of a policy refused in a race, see launchWithRegistry). A privilege step that fails, or
+  /// the exec of a launch that has printed its warnings, is reported as the full path reports
+  /// it and its exit status returned: nothing is run and the full path is not tried with
+  /// rights half dropped or its warnings said twice.
   public static func run(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>)
     -> Int32?
   {

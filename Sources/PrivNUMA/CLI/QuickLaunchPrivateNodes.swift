@@ -56,20 +56,23 @@ extension QuickLaunch {
     // Launcher.prepare's order: placed, every right dropped, then the policy. A join that
     // fails changes nothing, and the full path tries it again and reports it.
     if let path = admission.join, CgroupFS().join(path, own: admission.own) != nil { return nil }
-    if elevated, let failure = ProcessCredentials().dropAll() { return report(failure) }
-    guard applyPolicy(request) else { return nil }
-    if request.quiet || admission.unfenced.isEmpty {
-      SystemKernel.execute(argv: argv + request.command)
-      return nil
-    }
-    // Said once the policy is set, so that no fallback says them again; only the exec is left,
-    // and its failure is reported as the full path reports it.
-    for node in admission.unfenced {
-      if case .success(let warning) = PrivateNodeRules.unfenced(node, allowed: true) {
-        Diagnostics.warning(warning)
+    // Said before the policy, as the full path says them: code run after the policy is set
+    // reads the image's pages into the page cache under it, onto the private node.
+    let warned = !request.quiet && !admission.unfenced.isEmpty
+    if warned {
+      for node in admission.unfenced {
+        if case .success(let warning) = PrivateNodeRules.unfenced(node, allowed: true) {
+          Diagnostics.warning(warning)
+        }
       }
     }
+    if elevated, let failure = ProcessCredentials().dropAll() { return report(failure) }
+    // A policy the kernel refuses here lost a race (the cpuset changed since it was read):
+    // the full path, left to report it, says the warnings once more.
+    guard applyPolicy(request) else { return nil }
     SystemKernel.execute(argv: argv + request.command)
+    guard warned else { return nil }
+    // The warnings are said: the exec's failure is reported as the full path reports it.
     let error = Errno.current
     let command = String(cString: argv[request.command]!)
     let failure = Launcher.execFailure(command, error)
