@@ -530,7 +530,7 @@ struct QuickLaunchTests {
 
   @Test func theOverridesAreTheEnvironmentsOverrides() {
     func overridden(_ entries: [String]) -> Bool {
-      var block: [UnsafeMutablePointer<CChar>?] = entries.map { strdup($0) } + [nil]
+      let block: [UnsafeMutablePointer<CChar>?] = entries.map { strdup($0) } + [nil]
       defer { for entry in block { free(entry) } }
       return block.withUnsafeBufferPointer { LaunchFacts.overridden(in: $0.baseAddress!) }
     }
