@@ -8,6 +8,15 @@ import Testing
 // does. Its option spellings, override names, state-file names and paths are held to the
 // full path's own declarations, so the two cannot drift apart.
 
+/// A fresh directory under the temporary directory, for one test.
+private func scratch(_ name: String) throws -> String {
+  let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid())")
+    .path
+  try? FileManager.default.removeItem(atPath: path)
+  try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  return path
+}
+
 /// argv as the kernel hands it: `privnuma`, the words, a null.
 private func withArgv<T>(
   _ words: [String], _ body: (Int, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> T
@@ -103,10 +112,7 @@ private func full(
   // `own`, a /proc of this process in that cgroup with those mems.
   roots.proc = Roots.system.proc
   if let own {
-    roots.proc =
-      FileManager.default.temporaryDirectory.appendingPathComponent(
-        "quick-proc-\(getpid())"
-      ).path
+    roots.proc = try scratch("quick-proc")
     try FileManager.default.createDirectory(
       atPath: roots.proc + "/self", withIntermediateDirectories: true)
     try "0::\(own)\n".write(toFile: roots.proc + "/self/cgroup", atomically: false, encoding: .utf8)
@@ -276,9 +282,7 @@ struct QuickLaunchTests {
   ]
 
   @Test func withARegistryTheQuickLaunchHoldsPrivateNodesToTheFullPathsRules() throws {
-    let top = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "quick-private-\(getpid())"
-    ).path
+    let top = try scratch("quick-private")
     defer { try? FileManager.default.removeItem(atPath: top) }
     var launched = 0
     var unfencedLaunches = 0
@@ -327,11 +331,8 @@ struct QuickLaunchTests {
   /// privnuma.slice/cxl0 and cxl1 (cgroup-fenced), launched from cgroups a fence made, the
   /// root, a service's, a login session's and a Slurm task's, with or without the nodes.
   @Test func aLaunchJoinsTheOptInCgroupWhereTheFullPathJoinsIt() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "quick-join-\(getpid())"
-    ).path
+    let directory = try scratch("quick-join")
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try "[Node]\nId=2\nLabel=cxl0\nAllowGroups=cram\nCgroup=privnuma.slice/cxl0\n".write(
       toFile: directory + "/50-cxl0.conf", atomically: false, encoding: .utf8)
     try "[Node]\nId=3\nLabel=cxl1\nAllowUsers=root\nCgroup=privnuma.slice/cxl1\n".write(
@@ -367,9 +368,7 @@ struct QuickLaunchTests {
   }
 
   @Test func privateNodesAreTakenOnOrLeftAsThePlannerWould() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "quick-private-cases-\(getpid())"
-    ).path
+    let directory = try scratch("quick-private-cases")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     func registry(_ files: [String]) throws -> [String] {
       try? FileManager.default.removeItem(atPath: directory)
@@ -545,11 +544,8 @@ struct QuickLaunchTests {
   }
 
   @Test func everyPrivateNodeStateFileIsSeen() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "quick-\(getpid())"
-    ).path
+    let directory = try scratch("quick")
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try "0-1\n".write(toFile: directory + "/online", atomically: true, encoding: .utf8)
     try "0-1\n".write(toFile: directory + "/has_memory", atomically: true, encoding: .utf8)
     let plain = LaunchFacts.read(nodeDirectory: directory, registry: directory + "/absent")
@@ -564,11 +560,8 @@ struct QuickLaunchTests {
   }
 
   @Test func aRegistryWithAnyEntryIsInUse() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "quick-registry-\(getpid())"
-    ).path
+    let directory = try scratch("quick-registry")
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let sysfs = Fixture.roots("one-node").nodeDirectory
     func inUse(_ registry: String) -> Bool {
       LaunchFacts.read(nodeDirectory: sysfs, registry: registry).registryInUse
