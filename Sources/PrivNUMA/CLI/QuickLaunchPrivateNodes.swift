@@ -1,5 +1,3 @@
-import Glibc
-
 /// The quick launch on a machine with a registry: the registry read by the full path's own
 /// `Registry.load`, the private nodes named held to the planner's rules (Planner's
 /// checkPrivateNodes and checkCpuset, Launcher's placement) for the launches the full path
@@ -76,7 +74,7 @@ extension QuickLaunch {
     let error = Errno.current
     let command = String(cString: argv[request.command]!)
     let failure = Launcher.execFailure(command, error)
-    let afterOptions = strcmp(argv[1]!, argv[request.command]!) != 0
+    let afterOptions = String(cString: argv[1]!) != command
     return report(CLI.hinted(failure, command: command, afterOptions: afterOptions))
   }
 
