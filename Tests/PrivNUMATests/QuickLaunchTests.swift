@@ -77,10 +77,6 @@ private func longMode(_ name: String) -> PolicyMode {
   }
 }
 
-private func nodes(_ mask: NodeMask) -> NodeSet {
-  NodeSet((0..<64).filter { mask.bits & (1 << UInt64($0)) != 0 })
-}
-
 private func mask(_ ids: [Int]) -> NodeMask {
   NodeMask(bits: ids.reduce(0) { $0 | 1 << UInt64($1) })
 }
@@ -235,7 +231,7 @@ struct QuickLaunchTests {
     }
     let expected = MemoryPolicy(
       mode: request.mode, flags: [],
-      nodes: request.mode.takesNodes ? nodes(request.nodes) : NodeSet())
+      nodes: request.mode.takesNodes ? request.nodes.nodeSet : NodeSet())
     #expect(plan.policy == expected, "\(context): full path \(String(describing: plan.policy))")
     #expect(plan.command == Array(words[(request.command - 1)...]), "\(context)")
     return plan.privateNodes
@@ -244,7 +240,7 @@ struct QuickLaunchTests {
   @Test func whenTheQuickLaunchLaunchesTheFullPathPlansTheSameLaunchSilently() throws {
     var launched = 0
     for fixture in Self.fixtures {
-      let online = Array(nodes(facts(fixture).online))
+      let online = Array(facts(fixture).online.nodeSet)
       for mems in [online, [0]] {
         let facts = facts(fixture, mems: mems)
         for options in Self.optionWords {
@@ -648,7 +644,7 @@ struct QuickLaunchTests {
       NodeMask.parse(kernelList: $0.baseAddress!, count: text.utf8.count, into: &read)
     }
     if parsed {
-      #expect(NodeSet(kernelList: text) == nodes(read), "\(text.debugDescription)")
+      #expect(NodeSet(kernelList: text) == read.nodeSet, "\(text.debugDescription)")
     } else {
       #expect(read == NodeMask(bits: 1 << 63), "a refused list leaves the mask alone")
     }

@@ -148,15 +148,10 @@ extension QuickLaunch {
     for node in declared {
       if let opted = node.cgroup { fence.append(CgroupPath(relative: opted).path) }
     }
-    var mine = NodeSet()
-    for id in 0..<UInt64.bitWidth where named.bits & 1 << UInt64(id) != 0 { mine.insert(id) }
-    var allowed = NodeSet()
-    for id in 0..<UInt64.bitWidth where facts.memsAllowed.bits & 1 << UInt64(id) != 0 {
-      allowed.insert(id)
-    }
     switch Placement.decide(
-      optIn: CgroupPath("/" + cgroup).path, mount: lookups.cgroupMount, nodes: mine, own: own,
-      mems: allowed, systemd: lookups.systemdOwnsMount(), fenceCgroups: fence)
+      optIn: CgroupPath("/" + cgroup).path, mount: lookups.cgroupMount, nodes: named.nodeSet,
+      own: own, mems: facts.memsAllowed.nodeSet, systemd: lookups.systemdOwnsMount(),
+      fenceCgroups: fence)
     {
     case .stay: return admission
     case .join(let path):

@@ -15,6 +15,13 @@ public struct NodeMask: Equatable, Sendable {
 
   public var count: Int { bits.nonzeroBitCount }
 
+  /// The same nodes as a NodeSet, for the code that decides with those (Placement).
+  public var nodeSet: NodeSet {
+    var set = NodeSet()
+    for id in 0..<UInt64.bitWidth where bits & 1 << UInt64(id) != 0 { set.insert(id) }
+    return set
+  }
+
   /// Adds `low...high`; false (nothing added) when the range runs backwards or past node 63.
   public mutating func insert(_ low: Int, through high: Int) -> Bool {
     guard low >= 0, low <= high, high < UInt64.bitWidth else { return false }
