@@ -30,24 +30,27 @@ private func withArgv<T>(
 /// "not mine". As QuickLaunch.run does, it reads the registry (`--registry` or the machine's)
 /// when it is named or in use; `registry` stands for the nodes read (under privilege, say).
 /// Private nodes are decided as for alice, in cgroup `own` of the tree at `cgroups` (systemd
-/// owns no fixture tree); the rest of the decision comes back in `admission`.
+/// owns no fixture tree); the rest of the decision comes back in `admission`, and the
+/// warnings it says (unless `-q`) in `warnings`.
 private func quick(
   _ words: [String], _ facts: LaunchFacts, machine: String = "one-node",
-  registry: [PrivateNode]? = nil, own: String? = "/", cgroups: String? = nil,
-  admission: UnsafeMutablePointer<QuickLaunch.Admission>? = nil
+  registry: RegistryIndex? = nil, own: String? = "/", cgroups: String? = nil,
+  admission: UnsafeMutablePointer<QuickLaunch.Admission>? = nil,
+  warnings: UnsafeMutablePointer<[String]>? = nil
 ) -> QuickLaunch.Request? {
   withArgv(words) { argc, argv in
     var request = QuickLaunch.Request()
     guard QuickLaunch.parse(argc: argc, argv: argv, into: &request) else { return nil }
+    let directory = request.registry.map { String(cString: $0) } ?? Fixture.roots(machine).registry
     var declared = registry
     if declared == nil && (request.registry != nil || facts.registryInUse) {
       declared = QuickLaunch.declaredNodes(
-        directory: request.registry.map { String(cString: $0) } ?? Fixture.roots(machine).registry,
-        named: request.registry != nil, trust: nil)
+        directory: directory, named: request.registry != nil, trust: nil)
       guard declared != nil else { return nil }
     }
     if let declared {
       let lookups = QuickLaunch.Lookups(
+        node: { declared.node($0, in: directory) },
         access: { Access.decide($0, for: Fixture.alice, names: Fixture.names) },
         freeMemory: {
           QuickLaunch.freeMemory(of: $0, in: Fixture.roots(machine).nodeDirectory)
@@ -58,6 +61,7 @@ private func quick(
         return nil
       }
       admission?.pointee = found
+      warnings?.pointee = QuickLaunch.unfencedWarnings(found, declared: declared, lookups)
     } else {
       guard request.nodeList.map({ QuickLaunch.parseNodes($0, into: &request.nodes) }) ?? true,
         QuickLaunch.admits(request, facts)
@@ -193,10 +197,11 @@ struct QuickLaunchTests {
     own: String? = nil, cgroups: String? = nil
   ) throws -> NodeSet? {
     var admission = QuickLaunch.Admission()
+    var warnings: [String] = []
     guard
       let request = quick(
         words, facts, machine: fixture, own: own ?? ProcessStatus.cgroup(proc: Roots.system.proc),
-        cgroups: cgroups, admission: &admission)
+        cgroups: cgroups, admission: &admission, warnings: &warnings)
     else { return nil }
     let context =
       "\(fixture), mems \(mems), in \(own ?? "this cgroup"): privnuma \(words.joined(separator: " "))"
@@ -211,9 +216,6 @@ struct QuickLaunchTests {
     #expect(
       plan.failure == nil, "\(context): the full path fails: \(plan.failure?.message ?? "")")
     // The warnings the quick launch says (unless -q): the full path's, in its order.
-    let warnings = admission.unfenced.map { node in
-      (try? PrivateNodeRules.unfenced(node, allowed: true).get()) ?? ""
-    }
     #expect(plan.warnings == warnings, "\(context)")
     #expect(plan.advice.isEmpty && plan.registryErrors.isEmpty, "\(context)")
     #expect(plan.cpus == nil && plan.shared == nil, "\(context)")
@@ -224,10 +226,12 @@ struct QuickLaunchTests {
         mount: plan.cgroupMount, nodes: plan.privateNodes, own: plan.ownCgroup,
         mems: NodeSet(mems), systemd: false, fenceCgroups: plan.fenceCgroups + [Fence.generalCgroup]
       )
-      #expect(placement == admission.join.map(Placement.join) ?? .stay, "\(context): \(placement)")
-      #expect(admission.join == nil || admission.own == plan.ownCgroup, "\(context)")
+      #expect(
+        placement == (admission.join.isEmpty ? .stay : .join(admission.join)),
+        "\(context): \(placement)")
+      #expect(admission.join.isEmpty || admission.own == plan.ownCgroup, "\(context)")
     } else {
-      #expect(admission.join == nil, "\(context)")
+      #expect(admission.join.isEmpty, "\(context)")
     }
     let expected = MemoryPolicy(
       mode: request.mode, flags: [],
@@ -356,7 +360,7 @@ struct QuickLaunchTests {
             try compare(all, "cgroup-machine", mems: mems, facts, own: own, cgroups: cgroups)
               != nil
           else { continue }
-          if admission.join != nil { joins += 1 } else if words.contains("cxl0") { stays += 1 }
+          if !admission.join.isEmpty { joins += 1 } else if words.contains("cxl0") { stays += 1 }
         }
       }
     }
@@ -573,7 +577,7 @@ struct QuickLaunchTests {
 
   /// The registry as a privileged quick launch reads it: through `tree`'s Trust.
   private func privilegedRegistry(_ tree: TrustTests.Tree, _ registry: String? = nil)
-    -> [PrivateNode]?
+    -> RegistryIndex?
   {
     QuickLaunch.declaredNodes(
       directory: registry ?? tree.registry, named: false, trust: tree.trust)
@@ -584,7 +588,7 @@ struct QuickLaunchTests {
     defer { tree.remove() }
     let plain = facts("one-node")
     let declared = try #require(privilegedRegistry(tree))
-    #expect(declared.map(\.id) == [2])
+    #expect(declared.count == 1 && declared[0].id == 2)
     #expect(
       quick(["-m", "0", "app"], plain, registry: declared)
         == QuickLaunch.Request(mode: .bind, nodes: mask([0]), command: 3))
@@ -592,7 +596,7 @@ struct QuickLaunchTests {
     try "".write(toFile: tree.registry + "/README", atomically: false, encoding: .utf8)
     for registry in [tree.registry, tree.top + "/etc/absent.d", tree.top + "/absent/nodes.d"] {
       let declared = try #require(privilegedRegistry(tree, registry), "\(registry)")
-      #expect(declared.isEmpty, "\(registry)")
+      #expect(declared.count == 0, "\(registry)")
       #expect(quick(["-l", "app"], plain, registry: declared) != nil, "\(registry)")
       // The full path reads the same registry under privilege and finds nothing to say.
       let contents = try Registry.load(directory: registry, trust: tree.trust).get()
@@ -626,7 +630,7 @@ struct QuickLaunchTests {
       return
     }
     #expect(failure.kind == .refused, "\(failure)")
-    #expect(QuickLaunch.declaredNodes(directory: tree.registry, named: false, trust: nil) == [])
+    #expect(QuickLaunch.declaredNodes(directory: tree.registry, named: false, trust: nil)?.count == 0)
   }
 
   @Test func thePathsAreTheSystemRoots() {

@@ -36,7 +36,7 @@ public struct HardwareReport {
       if distances.count > order.count { distances.removeLast(distances.count - order.count) }
       return Node(
         id: id, cpus: directory?.attribute("cpulist").flatMap { CPUSet(kernelList: $0[...]) } ?? CPUSet(),
-        memory: directory?.attribute("meminfo").flatMap(Topology.memory(meminfo:)), distances: distances,
+        memory: directory?.attribute("meminfo").flatMap { $0.withUnsafeBufferPointer(Topology.memory(meminfo:)) }, distances: distances,
         weight: weights?[id], privateNode: machine.privateNode(id),
         zones: MemoryInventory.zones(
           of: MemoryBlocks.read(sysfs: machine.roots.sysfs, node: id, names: directory?.names() ?? [])),

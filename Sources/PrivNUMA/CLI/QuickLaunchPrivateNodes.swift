@@ -1,11 +1,14 @@
-/// The quick launch on a machine with a registry: the registry read by the full path's own
-/// `Registry.load`, the private nodes named held to the planner's rules (Planner's
+/// The quick launch on a machine with a registry: the registry read as the full path reads it
+/// (RegistryIndex: the same files, checked by the same parser), the private nodes named held
+/// to the planner's rules (Planner's
 /// checkPrivateNodes and checkCpuset, Launcher's placement) for the launches the full path
 /// makes without a refusal, a systemd scope or a warning other than "not fenced".
 extension QuickLaunch {
   /// What deciding on private nodes reads beyond LaunchFacts, each only when needed; closures,
   /// so that tests hand it fixture answers.
   struct Lookups {
+    /// The node of a registry entry, as `Registry.load` makes it.
+    var node: (Int) -> PrivateNode?
     var access: (PrivateNode) -> Access.Decision
     var freeMemory: (Int) -> UInt64?
     /// `/proc/self/cgroup`'s path.
@@ -19,12 +22,13 @@ extension QuickLaunch {
 
   /// What a launch the quick path takes on does besides setting the policy.
   struct Admission {
-    /// The named nodes nothing fences, in id order: a warning each, unless `-q`.
-    var unfenced: [PrivateNode] = []
-    /// The opt-in cgroup to join first (absolute path), as Placement decides; and this
-    /// process's cgroup, for the join.
-    var join: String?
-    var own: String?
+    /// The named nodes nothing fences: a warning each, unless `-q`.
+    var unfenced = NodeMask()
+    /// The opt-in cgroup to join first (absolute path), as Placement decides, empty to stay;
+    /// and this process's cgroup, for the join. Not optional Strings: destroying one costs
+    /// the runtime a metadata look-up on every launch.
+    var join = ""
+    var own = ""
   }
 
   /// Reads the registry, decides, joins the opt-in cgroup if Placement says so, drops rights,
@@ -35,34 +39,35 @@ extension QuickLaunch {
     _ request: inout Request, _ facts: LaunchFacts, elevated: Bool,
     argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
   ) -> Int32? {
-    let directory =
-      request.registry.map { String(cString: $0) } ?? String(cString: cString(registry))
-    guard
-      let declared = declaredNodes(
-        directory: directory, named: request.registry != nil, trust: elevated ? Trust() : nil)
-    else { return nil }
+    let directory = request.registry ?? cString(registry)
+    let named = request.registry != nil
+    // Two calls, not `elevated ? Trust() : nil`: destroying an optional Trust made at run time
+    // costs the runtime a metadata look-up on every launch.
+    let found =
+      elevated
+      ? declaredNodes(directory: directory, named: named, trust: Trust())
+      : declaredNodes(directory: directory, named: named, trust: nil)
+    guard let declared = found else { return nil }
     let names = NameService.trusted(under: Privilege(elevated: elevated))
-    let nodeDirectory = String(cString: cString(nodeDirectory))
     let mount = Roots.system.cgroup
     let lookups = Lookups(
+      node: { declared.node($0, in: directory) },
       access: { Access.decide($0, for: Identity.current(), names: names) },
-      freeMemory: { freeMemory(of: $0, in: nodeDirectory) },
+      freeMemory: { freeMemory(of: $0, in: cString(nodeDirectory)) },
       ownCgroup: { ProcessStatus.cgroup(proc: Roots.system.proc) },
       cgroupMount: mount, systemdOwnsMount: { SystemManager().owns(cgroupRoot: mount) },
       effectiveMems: { effectiveMems(of: $0) })
     guard let admission = admits(&request, facts, declared: declared, lookups) else { return nil }
     // Launcher.prepare's order: placed, every right dropped, then the policy. A join that
     // fails changes nothing, and the full path tries it again and reports it.
-    if let path = admission.join, CgroupFS().join(path, own: admission.own) != nil { return nil }
+    if !admission.join.isEmpty, CgroupFS().join(admission.join, own: admission.own) != nil {
+      return nil
+    }
     // Said before the policy, as the full path says them: code run after the policy is set
     // reads the image's pages into the page cache under it, onto the private node.
-    let warned = !request.quiet && !admission.unfenced.isEmpty
+    let warned = !request.quiet && admission.unfenced.count > 0
     if warned {
-      for node in admission.unfenced {
-        if case .success(let warning) = PrivateNodeRules.unfenced(node, allowed: true) {
-          Diagnostics.warning(warning)
-        }
-      }
+      for warning in unfencedWarnings(admission, declared: declared, lookups) { Diagnostics.warning(warning) }
     }
     if elevated, let failure = ProcessCredentials().dropAll() { return report(failure) }
     // A policy the kernel refuses here lost a race (the cpuset changed since it was read):
@@ -81,11 +86,24 @@ extension QuickLaunch {
   /// The registry's nodes as the full path reads them (`trust` given under privilege), or nil
   /// when the full path has something to say of it: a refusal, a file with errors (a
   /// warning), a named directory that is missing.
-  static func declaredNodes(directory: String, named: Bool, trust: Trust?) -> [PrivateNode]? {
-    guard case .success(let contents) = Registry.load(directory: directory, trust: trust),
-      contents.errors.isEmpty, !(contents.missing && named)
+  static func declaredNodes(directory: UnsafePointer<CChar>, named: Bool, trust: Trust?) -> RegistryIndex? {
+    guard let index = RegistryIndex.read(directory: directory, trust: trust), !(index.missing && named)
     else { return nil }
-    return contents.nodes
+    return index
+  }
+
+  /// The "not fenced" warnings of an admission, in node order, as the full path words them.
+  static func unfencedWarnings(_ admission: Admission, declared: RegistryIndex, _ lookups: Lookups)
+    -> [String]
+  {
+    var warnings: [String] = []
+    for id in 0..<UInt64.bitWidth where admission.unfenced.bits & 1 << UInt64(id) != 0 {
+      guard let index = declared.entry(for: id), let node = lookups.node(index),
+        case .success(let warning) = PrivateNodeRules.unfenced(node, allowed: true)
+      else { continue }
+      warnings.append(warning)
+    }
+    return warnings
   }
 
   /// Whether the full path would launch `request` with `declared` as the registry's nodes
@@ -99,7 +117,7 @@ extension QuickLaunch {
   /// cgroup, with this process's cgroup readable, where Placement keeps the launch or has it
   /// join the cgroup (outside a Slurm step), and every node in the cpuset that applies.
   static func admits(
-    _ request: inout Request, _ facts: LaunchFacts, declared: [PrivateNode], _ lookups: Lookups
+    _ request: inout Request, _ facts: LaunchFacts, declared: RegistryIndex, _ lookups: Lookups
   ) -> Admission? {
     if let list = request.nodeList {
       guard parseNodes(list, labels: declared, into: &request.nodes) else { return nil }
@@ -110,29 +128,34 @@ extension QuickLaunch {
     else { return nil }
     var admission = Admission()
     var named = NodeMask()
-    var cgroup: String?
+    // The entry of the opt-in cgroup, by index: no String is made for an unfenced node.
+    var optedEntry = -1
     for id in 0..<UInt64.bitWidth where nodes.bits & 1 << UInt64(id) != 0 {
-      guard let index = declared.firstIndex(where: { $0.id == id }) else { continue }
+      guard let index = declared.entry(for: id) else { continue }
       let node = declared[index]
       named.bits |= 1 << UInt64(id)
-      if node.allowUsers != nil || node.allowGroups != nil {
-        let decision = lookups.access(node)
+      if node.limited {
+        guard let limited = lookups.node(index) else { return nil }
+        let decision = lookups.access(limited)
         guard decision.allowed, decision.unresolved.isEmpty else { return nil }
       }
       guard node.capabilities.contains(.mempolicy) else { return nil }
       if let reserve = node.minFree {
         guard let free = lookups.freeMemory(id), free >= reserve else { return nil }
       }
-      if let opted = node.cgroup {
-        // Nodes of two opt-in cgroups are refused: a process is in one.
-        guard cgroup == nil || cgroup == opted else { return nil }
-        cgroup = opted
-      } else {
+      if node.cgroup.isEmpty {
         guard request.allowUnfenced else { return nil }
-        admission.unfenced.append(node)
+        admission.unfenced.bits |= 1 << UInt64(id)
+      } else {
+        // Nodes of two opt-in cgroups are refused: a process is in one.
+        guard optedEntry < 0 || declared.cgroup(of: optedEntry) == declared.cgroup(of: index) else {
+          return nil
+        }
+        optedEntry = index
       }
     }
-    guard let cgroup else { return facts.memsAllowed.contains(nodes) ? admission : nil }
+    guard optedEntry >= 0 else { return facts.memsAllowed.contains(nodes) ? admission : nil }
+    let cgroup = declared.cgroup(of: optedEntry)
     guard let own = lookups.ownCgroup() else { return nil }
     admission.own = own
     // The cpuset allows the private nodes already (a unit in the opt-in slice, a Slurm task
@@ -145,8 +168,8 @@ extension QuickLaunch {
     let optIn = lookups.cgroupMount + "/" + cgroup
     guard let mems = lookups.effectiveMems(optIn), mems.contains(nodes) else { return nil }
     var fence = [Fence.generalCgroup]
-    for node in declared {
-      if let opted = node.cgroup { fence.append(CgroupPath(relative: opted).path) }
+    for index in 0..<declared.count where !declared[index].cgroup.isEmpty {
+      fence.append(CgroupPath(relative: declared.cgroup(of: index)).path)
     }
     switch Placement.decide(
       optIn: CgroupPath("/" + cgroup).path, mount: lookups.cgroupMount, nodes: named.nodeSet,
@@ -164,7 +187,7 @@ extension QuickLaunch {
   /// NODES of node numbers, ranges and the labels of `declared` nodes below 64, separated by
   /// commas; false for any other form, which the full path reads.
   static func parseNodes(
-    _ text: UnsafePointer<UInt8>, labels declared: [PrivateNode], into nodes: inout NodeMask
+    _ text: UnsafePointer<UInt8>, labels declared: RegistryIndex, into nodes: inout NodeMask
   ) -> Bool {
     var count = 0
     while text[count] != 0 { count += 1 }
@@ -191,14 +214,12 @@ extension QuickLaunch {
     return true
   }
 
-  /// The id of the declared node with this label, byte for byte (labels are ASCII).
-  static func label(_ bytes: UnsafePointer<UInt8>, _ count: Int, in declared: [PrivateNode])
+  /// The id of the declared node with this label, byte for byte.
+  static func label(_ bytes: UnsafePointer<UInt8>, _ count: Int, in declared: RegistryIndex)
     -> Int?
   {
-    for node in declared where node.label.utf8.count == count {
-      if node.label.utf8.enumerated().allSatisfy({ bytes[$0.offset] == $0.element }) {
-        return node.id
-      }
+    for index in 0..<declared.count where declared.label(of: index, is: bytes, count: count) {
+      return declared[index].id
     }
     return nil
   }
@@ -216,8 +237,7 @@ extension QuickLaunch {
   }
 
   /// MemFree of `node`, as the planner's MinFree= check reads it (Topology.memory).
-  static func freeMemory(of node: Int, in nodeDirectory: String) -> UInt64? {
-    let path = nodeDirectory + "/node\(node)/meminfo"
-    return FileSystem.bytesIfPresent(path).flatMap(Topology.memory(meminfo:))?.free
+  static func freeMemory(of node: Int, in nodeDirectory: UnsafePointer<CChar>) -> UInt64? {
+    LaunchFacts.withMeminfo(of: node, in: nodeDirectory) { Topology.memory(meminfo: $0)?.free }
   }
 }

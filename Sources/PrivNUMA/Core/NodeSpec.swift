@@ -50,7 +50,29 @@ public struct NodeContext: Sendable {
 }
 
 /// Words with a meaning in NODES; a registry label may not be one of them.
-public let nodeKeywords: [String] = ["all", "private", "rank", "local", "none", "current"]
+public let nodeKeywords: [String] = {
+  var words: [String] = []
+  var index = 0
+  while let keyword = nodeKeyword(index) {
+    words.append("\(keyword)")
+    index += 1
+  }
+  return words
+}()
+
+/// The NODES keyword at `index`, nil past the last; static text, so that a registry label is
+/// compared where it lies.
+func nodeKeyword(_ index: Int) -> StaticString? {
+  switch index {
+  case 0: "all"
+  case 1: "private"
+  case 2: "rank"
+  case 3: "local"
+  case 4: "none"
+  case 5: "current"
+  default: nil
+  }
+}
 
 /// Parses NODES (DESIGN §5): `0,2-3`, labels, `all`, `private`, `!NODES`, `+NODES`, `rank:LIST`,
 /// and numactl's device forms `netdev:DEV`, `block:DEV`, `file:PATH`, `ip:HOST`, `pci:ADDRESS`.

@@ -78,8 +78,9 @@ public enum Registry {
     var declarations: [Declaration] = []
     // The files after it are still read: that one of them cannot be read or trusted says more.
     var unreadableId: Failure?
-    let read = RegistryFiles.read(directory: directory, trust: trust) { path, bytes in
+    let read = RegistryFiles.read(directory: directory, trust: trust) { name, bytes in
       guard unreadableId == nil else { return }
+      let path = RegistryFiles.path(directory, String(decoding: name, as: UTF8.self))
       let error: FileError
       let mentioned: [Int]
       switch declaration(bytes, file: path) {

@@ -18,10 +18,53 @@ extension Registry {
     return text.withUTF8 { declaration($0, file: file) }
   }
 
-  /// Values are checked where the bytes lie and made Strings only for the node's fields and
-  /// for messages (RegistryValues).
+  /// Values are checked where the bytes lie (`fields`) and made Strings only for the node's
+  /// fields and for messages (RegistryValues).
   static func declaration(_ bytes: UnsafeBufferPointer<UInt8>, file: String) -> Result<Declaration, FileError> {
-    func failure(_ line: Int, _ message: String) -> Result<Declaration, FileError> {
+    let fields: Fields
+    switch self.fields(bytes, file: file) {
+    case .failure(let error): return .failure(error)
+    case .success(let checked): fields = checked
+    }
+    let values = fields.values
+    func text(_ slot: KeyValues.Slot) -> String { string(bytes, slot.value) }
+    let labelSlot = values[.label]
+    let label = labelSlot.line > 0 ? text(labelSlot) : "node\(fields.id)"
+    var node = PrivateNode(id: fields.id, label: label, capabilities: fields.capabilities, kernelPrivate: false, kernelBindable: nil)
+    node.source = file
+    let kind = values[.kind]
+    if !kind.value.isEmpty { node.kind = text(kind) }
+    let description = values[.description]
+    if !description.value.isEmpty { node.description = text(description) }
+    // Checked by `fields`: the names of a list that passed.
+    let users = values[.allowUsers]
+    if users.line > 0, case .success(let names) = principals(bytes, users.value, key: "AllowUsers") {
+      node.allowUsers = names
+    }
+    let groups = values[.allowGroups]
+    if groups.line > 0, case .success(let names) = principals(bytes, groups.value, key: "AllowGroups") {
+      node.allowGroups = names
+    }
+    let cgroup = values[.cgroup]
+    if cgroup.line > 0 { node.cgroup = text(cgroup) }
+    node.minFree = fields.minFree
+    let idLine = values[.id].line
+    return .success(Declaration(node: node, file: file, idLine: idLine, labelLine: labelSlot.line > 0 ? labelSlot.line : idLine))
+  }
+
+  /// A file's values, each checked, where they lie in its bytes: all that a launch decides on,
+  /// with no String made unless the file has a mistake to tell.
+  struct Fields {
+    var values: KeyValues
+    var id: Int
+    var capabilities: Capabilities
+    var minFree: UInt64?
+  }
+
+  /// One file's values checked in the order a reader meets them, the first mistake told at
+  /// its line; `file` is the path used in messages.
+  static func fields(_ bytes: UnsafeBufferPointer<UInt8>, file: String) -> Result<Fields, FileError> {
+    func failure(_ line: Int, _ message: String) -> Result<Fields, FileError> {
       .failure(FileError(file: file, line: line, message: message))
     }
     let values: KeyValues
@@ -46,15 +89,9 @@ extension Registry {
       return failure(idSlot.line, "Id='\(idText)' is not a node number; write a decimal number, e.g. Id=2" + commentHint(idText))
     }
 
-    let label: String
-    var labelLine = idSlot.line
     let labelSlot = values[.label]
-    if labelSlot.line > 0 {
-      label = text(labelSlot)
-      if let problem = labelProblem(label, id: id) { return failure(labelSlot.line, problem) }
-      labelLine = labelSlot.line
-    } else {
-      label = "node\(id)"
+    if labelSlot.line > 0, let problem = labelProblem(bytes, labelSlot.value, id: id) {
+      return failure(labelSlot.line, problem)
     }
 
     var capabilities = defaultCapabilities
@@ -69,43 +106,29 @@ extension Registry {
       }
     }
 
-    var node = PrivateNode(id: id, label: label, capabilities: capabilities, kernelPrivate: false, kernelBindable: nil)
-    node.source = file
-    let kind = values[.kind]
-    if !kind.value.isEmpty { node.kind = text(kind) }
-    let description = values[.description]
-    if !description.value.isEmpty { node.description = text(description) }
-
     let users = values[.allowUsers]
-    if users.line > 0 {
-      switch principals(bytes, users.value, key: "AllowUsers") {
-      case .failure(let problem): return failure(users.line, problem.message)
-      case .success(let names): node.allowUsers = names
-      }
+    if users.line > 0, let problem = principalsProblem(bytes, users.value, key: "AllowUsers") {
+      return failure(users.line, problem.message)
     }
     let groups = values[.allowGroups]
-    if groups.line > 0 {
-      switch principals(bytes, groups.value, key: "AllowGroups") {
-      case .failure(let problem): return failure(groups.line, problem.message)
-      case .success(let names): node.allowGroups = names
-      }
+    if groups.line > 0, let problem = principalsProblem(bytes, groups.value, key: "AllowGroups") {
+      return failure(groups.line, problem.message)
     }
 
     let cgroup = values[.cgroup]
-    if cgroup.line > 0 {
-      if let problem = cgroupProblem(bytes, cgroup.value) { return failure(cgroup.line, problem) }
-      node.cgroup = text(cgroup)
+    if cgroup.line > 0, let problem = cgroupProblem(bytes, cgroup.value) {
+      return failure(cgroup.line, problem)
     }
 
-    let minFree = values[.minFree]
-    if minFree.line > 0 {
-      switch size(bytes, minFree.value) {
-      case .success(let reserve): node.minFree = reserve
-      case .failure(let problem): return failure(minFree.line, problem.message)
+    var minFree: UInt64?
+    let minFreeSlot = values[.minFree]
+    if minFreeSlot.line > 0 {
+      switch size(bytes, minFreeSlot.value) {
+      case .success(let reserve): minFree = reserve
+      case .failure(let problem): return failure(minFreeSlot.line, problem.message)
       }
     }
-
-    return .success(Declaration(node: node, file: file, idLine: idSlot.line, labelLine: labelLine))
+    return .success(Fields(values: values, id: id, capabilities: capabilities, minFree: minFree))
   }
 
   /// The lines of one file: comments and blank lines skipped, the one `[Node]` header, and

@@ -26,6 +26,29 @@ extension Registry {
     return nil
   }
 
+  /// The same for a label's bytes: ASCII labels of the allowed letters that are no keyword
+  /// and do not start with `node` are passed where they lie; any other label is made a
+  /// String for the rule above.
+  static func labelProblem(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, id: Int) -> String? {
+    let plain =
+      !range.isEmpty && isLowercaseLetter(bytes[range.lowerBound])
+      && range.dropFirst().allSatisfy {
+        isLowercaseLetter(bytes[$0]) || isDigit(bytes[$0]) || bytes[$0] == UInt8(ascii: "_") || bytes[$0] == UInt8(ascii: "-")
+      }
+      && !spells("node", bytes, range.lowerBound..<min(range.lowerBound + 4, range.upperBound))
+      && !isNodeKeyword(bytes, range)
+    return plain ? nil : labelProblem(string(bytes, range), id: id)
+  }
+
+  static func isNodeKeyword(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+    var index = 0
+    while let keyword = nodeKeyword(index) {
+      if spells(keyword, bytes, range) { return true }
+      index += 1
+    }
+    return false
+  }
+
   /// The capabilities a `Capabilities=` value names (their dependency rules are checked after).
   static func capabilities(_ text: String) -> Result<Capabilities, Problem> {
     var named: Capabilities = []
@@ -82,16 +105,36 @@ extension Registry {
   /// The same, for ASCII names that pass, checked where they lie; any other value is made a
   /// String for the rule above, which words the message.
   static func principals(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, key: String) -> Result<[String], Problem> {
+    guard principalsPass(bytes, range) else { return principals(string(bytes, range), key: key) }
     var names: [String] = []
+    _ = eachWord(bytes, range) { name in
+      names.append(string(bytes, name))
+      return true
+    }
+    return .success(names)
+  }
+
+  /// The problem of a list, or nil: what `principals` finds, with no name made of a list
+  /// that passes.
+  static func principalsProblem(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, key: String) -> Problem? {
+    guard !principalsPass(bytes, range), case .failure(let problem) = principals(string(bytes, range), key: key) else {
+      return nil
+    }
+    return problem
+  }
+
+  /// An ASCII list of at least one name, none with a comma, every number a valid id.
+  static func principalsPass(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+    var count = 0
     let valid = isASCII(bytes, range) && eachWord(bytes, range) { name in
       if name.contains(where: { bytes[$0] == UInt8(ascii: ",") }) { return false }
       if name.allSatisfy({ isDigit(bytes[$0]) }), decimal(bytes, name).map({ $0 >= Int(UInt32.max) }) ?? true {
         return false
       }
-      names.append(string(bytes, name))
+      count += 1
       return true
     }
-    return valid && !names.isEmpty ? .success(names) : principals(string(bytes, range), key: key)
+    return valid && count > 0
   }
 
   /// Why `path` is not a safe cgroup path under the cgroup v2 mount, or nil when it is.

@@ -65,18 +65,19 @@ public struct Topology: Sendable {
   }
 
   public func memory(of node: Int) -> Memory? {
-    FileSystem.bytesIfPresent(nodePath(node, "meminfo")).flatMap(Topology.memory(meminfo:))
+    FileSystem.bytesIfPresent(nodePath(node, "meminfo")).flatMap { $0.withUnsafeBufferPointer(Topology.memory(meminfo:)) }
   }
 
   /// A node's `meminfo`: "Node 0 MemTotal:        5335252 kB", scanned as bytes: this file
   /// is read on launches that name a node with a MinFree= reserve, and Character-level
   /// splitting is slow.
-  static func memory(meminfo bytes: [UInt8]) -> Memory? {
+  static func memory(meminfo bytes: UnsafeBufferPointer<UInt8>) -> Memory? {
     func kibibytes(after key: StaticString) -> UInt64? {
       let length = key.utf8CodeUnitCount
+      let spelling = UnsafeBufferPointer(start: key.utf8Start, count: length)
       var index = 0
       while index + length <= bytes.count {
-        if ProcessStatus.matches(bytes[index..<(index + length)], key) {
+        if spelling.elementsEqual(bytes[index..<(index + length)]) {
           var position = index + length
           while position < bytes.count, bytes[position] == 0x20 { position += 1 }
           var value: UInt64 = 0

@@ -14,8 +14,18 @@ struct FileDescriptor {
     retryingOnInterrupt { Glibc.open(path, flags, mode) }.map(FileDescriptor.init(rawValue:))
   }
 
+  /// The same for a C string.
+  static func open(_ path: UnsafePointer<CChar>, _ flags: Int32, mode: mode_t = 0) -> Result<FileDescriptor, Errno> {
+    retryingOnInterrupt { Glibc.open(path, flags, mode) }.map(FileDescriptor.init(rawValue:))
+  }
+
   /// openat(2): `name` inside the directory open as `self`.
   func open(_ name: String, _ flags: Int32) -> Result<FileDescriptor, Errno> {
+    retryingOnInterrupt { openat(rawValue, name, flags) }.map(FileDescriptor.init(rawValue:))
+  }
+
+  /// The same for a C string: a directory's entries are read as bytes.
+  func open(_ name: UnsafePointer<CChar>, _ flags: Int32) -> Result<FileDescriptor, Errno> {
     retryingOnInterrupt { openat(rawValue, name, flags) }.map(FileDescriptor.init(rawValue:))
   }
 

@@ -62,6 +62,56 @@ public struct LaunchFacts: Sendable {
     return false
   }
 
+  /// `node<N>/meminfo` in the node directory, read whole into the stack and handed to
+  /// `body`; nil when it cannot be read or does not fit (it is about 1.3 KB).
+  public static func withMeminfo(
+    of node: Int, in nodeDirectory: UnsafePointer<CChar>, _ body: (UnsafeBufferPointer<UInt8>) -> UInt64?
+  ) -> UInt64? {
+    guard node >= 0 && node < 10_000 else { return nil }
+    let directory = open(nodeDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard directory >= 0 else { return nil }
+    defer { close(directory) }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8192) { buffer in
+      // "node<N>/meminfo" and a NUL, in 32 bytes.
+      var name: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+      let file = withUnsafeMutableBytes(of: &name) { name -> Int32 in
+        var at = 0
+        func put(_ text: StaticString) {
+          for byte in UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount) {
+            name[at] = byte
+            at += 1
+          }
+        }
+        put("node")
+        var digits = 1
+        var power = 10
+        while power <= node {
+          digits += 1
+          power *= 10
+        }
+        var rest = node
+        for position in stride(from: at + digits - 1, through: at, by: -1) {
+          name[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+          rest /= 10
+        }
+        at += digits
+        put("/meminfo")
+        return openat(directory, name.baseAddress!.assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
+      }
+      guard file >= 0 else { return nil }
+      defer { close(file) }
+      var count = 0
+      while count < buffer.count {
+        let got = Glibc.read(file, buffer.baseAddress! + count, buffer.count - count)
+        if got < 0 && errno == EINTR { continue }
+        guard got >= 0 else { return nil }
+        if got == 0 { return body(UnsafeBufferPointer(rebasing: buffer[0..<count])) }
+        count += got
+      }
+      return nil
+    }
+  }
+
   /// Any of NodeStateFiles.names present in the node directory, readable or not.
   static func hasPrivateNodeState(_ directory: Int32) -> Bool {
     faccessat(directory, "has_private_memory", F_OK, 0) == 0
