@@ -67,7 +67,9 @@ extension QuickLaunch {
     // reads the image's pages into the page cache under it, onto the private node.
     let warned = !request.quiet && admission.unfenced.count > 0
     if warned {
-      for warning in unfencedWarnings(admission, declared: declared, lookups) { Diagnostics.warning(warning) }
+      for warning in unfencedWarnings(admission, declared: declared, lookups) {
+        Diagnostics.warning(warning)
+      }
     }
     if elevated, let failure = ProcessCredentials().dropAll() { return report(failure) }
     // A policy the kernel refuses here lost a race (the cpuset changed since it was read):
@@ -86,8 +88,11 @@ extension QuickLaunch {
   /// The registry's nodes as the full path reads them (`trust` given under privilege), or nil
   /// when the full path has something to say of it: a refusal, a file with errors (a
   /// warning), a named directory that is missing.
-  static func declaredNodes(directory: UnsafePointer<CChar>, named: Bool, trust: Trust?) -> RegistryIndex? {
-    guard let index = RegistryIndex.read(directory: directory, trust: trust), !(index.missing && named)
+  static func declaredNodes(directory: UnsafePointer<CChar>, named: Bool, trust: Trust?)
+    -> RegistryIndex?
+  {
+    guard let index = RegistryIndex.read(directory: directory, trust: trust),
+      !(index.missing && named)
     else { return nil }
     return index
   }

@@ -77,7 +77,9 @@ struct RegistryIndex {
 
   /// Adds a file that passed `Registry.fields`; false when an earlier one declares its node
   /// or its label.
-  private func add(_ fields: Registry.Fields, name: UnsafeBufferPointer<UInt8>, file: UnsafeBufferPointer<UInt8>) -> Bool {
+  private func add(
+    _ fields: Registry.Fields, name: UnsafeBufferPointer<UInt8>, file: UnsafeBufferPointer<UInt8>
+  ) -> Bool {
     let nameStart = storage.count
     storage.append(name)
     let fileStart = storage.count
@@ -143,8 +145,11 @@ struct RegistryIndex {
   /// The entry's node as `Registry.load` makes it, its source in `directory`.
   func node(_ index: Int, in directory: UnsafePointer<CChar>) -> PrivateNode? {
     let entry = self[index]
-    let path = RegistryFiles.path(String(cString: directory), String(decoding: bytes[entry.name], as: UTF8.self))
-    guard case .success(let declared) = Registry.declaration(UnsafeBufferPointer(rebasing: bytes[entry.file]), file: path)
+    let path = RegistryFiles.path(
+      String(cString: directory), String(decoding: bytes[entry.name], as: UTF8.self))
+    guard
+      case .success(let declared) = Registry.declaration(
+        UnsafeBufferPointer(rebasing: bytes[entry.file]), file: path)
     else { return nil }
     return declared.node
   }
