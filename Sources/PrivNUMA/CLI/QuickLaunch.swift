@@ -3,8 +3,9 @@
 /// and registry labels, with `-q`, `--allow-unfenced` and `--registry DIR`, an optional `--`,
 /// the command. On a machine without private nodes it makes no String, Array or Optional of
 /// privnuma's types: their metadata look-ups and the standard library's pages were most of a
-/// plain launch's cost. With a registry it reads it as the full path does (`Registry.load`)
-/// and holds the private nodes named to the full path's rules (QuickLaunchPrivateNodes.swift).
+/// plain launch's cost. With a registry it reads it as the full path does, with the full
+/// path's parser (RegistryIndex), and holds the private nodes named to the full path's rules
+/// (QuickLaunchPrivateNodes.swift).
 ///
 /// What it does not take on (any other option or NODES form, a registry file with an error
 /// or a registry a privileged read refuses, kernel private-node state, an override, a node
@@ -51,8 +52,8 @@ public enum QuickLaunch {
       // As main.swift does before the full path reads anything; its own call then changes nothing.
       if let failure = ProcessCredentials().reduceAtStart() { return report(failure) }
     }
-    // Under privilege, or when named, the registry is read whole by Registry.load, which holds
-    // it to Trust's rules and knows a named directory must exist: not looked into here.
+    // Under privilege, or when named, the registry is read whole (RegistryIndex), held to
+    // Trust's rules, and a named directory must exist: not looked into here.
     let loadsRegistry = elevated || request.registry != nil
     let facts = LaunchFacts.read(
       nodeDirectory: cString(nodeDirectory), registry: loadsRegistry ? nil : cString(registry))

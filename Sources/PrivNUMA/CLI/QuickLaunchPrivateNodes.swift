@@ -1,8 +1,8 @@
 /// The quick launch on a machine with a registry: the registry read as the full path reads it
 /// (RegistryIndex: the same files, checked by the same parser), the private nodes named held
-/// to the planner's rules (Planner's
-/// checkPrivateNodes and checkCpuset, Launcher's placement) for the launches the full path
-/// makes without a refusal, a systemd scope or a warning other than "not fenced".
+/// to the planner's rules (Planner's checkPrivateNodes and checkCpuset, Launcher's placement)
+/// for the launches the full path makes without a refusal, a systemd scope or a warning other
+/// than "not fenced".
 extension QuickLaunch {
   /// What deciding on private nodes reads beyond LaunchFacts, each only when needed; closures,
   /// so that tests hand it fixture answers.

@@ -1,8 +1,9 @@
 /// The registry as a launch decides on it: every file read (RegistryFiles) and checked by the
 /// full parser's own `Registry.fields`, its bytes kept in one buffer and each node's values
-/// where they lie there. It makes no String and no array of privnuma's own types: on a
-/// launch onto a private node, the Strings and the runtime's metadata look-ups of
-/// `Registry.load` cost more than reading the files.
+/// where they lie there. It makes no String and no array: on a launch onto a private node,
+/// the Strings of `Registry.load` and the runtime's metadata look-ups for its arrays and
+/// optionals cost more than reading the files. A node's Strings are made when asked for
+/// (`node`, `cgroup`): for a node that limits its users, a warning, a cgroup to join.
 ///
 /// It holds only a registry `Registry.load` reads without a word: `read` gives nil for a file
 /// with a mistake or a node or label declared twice, which `Registry.load` tells.

@@ -54,17 +54,11 @@ struct FileDescriptor {
   /// files are tiny, and zero-filling a heap one costs more than the read on the launch path.
   func readAll() -> Result<[UInt8], Errno> {
     var bytes: [UInt8] = []
-    if let error = readAll(appendingTo: &bytes) { return .failure(error) }
-    return .success(bytes)
-  }
-
-  /// The same, appended to `bytes`: a caller reading many files keeps one array's storage.
-  func readAll(appendingTo bytes: inout [UInt8]) -> Errno? {
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk in
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk in
       while true {
         switch read(into: UnsafeMutableRawBufferPointer(chunk)) {
-        case .failure(let error): return error
-        case .success(0): return nil
+        case .failure(let error): return .failure(error)
+        case .success(0): return .success(bytes)
         case .success(let n): bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
         }
       }

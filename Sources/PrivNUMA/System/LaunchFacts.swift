@@ -23,7 +23,7 @@ public struct LaunchFacts: Sendable {
   /// The facts of this process, with sysfs's node directory and the registry at these paths
   /// (C strings: a Swift String would be copied into an array for each call); stops reading
   /// at the first fact that rules the quick launch out. The registry is only looked into
-  /// when given: the quick launch reads it whole (Registry.load) under privilege or when
+  /// when given: the quick launch reads it whole (RegistryIndex) under privilege or when
   /// its directory was named.
   public static func read(
     nodeDirectory: UnsafePointer<CChar>, registry: UnsafePointer<CChar>?
