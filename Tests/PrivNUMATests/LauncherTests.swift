@@ -130,7 +130,7 @@ private final class ExecWitness: StubKernel, @unchecked Sendable {
 /// looks the command up and runs it (DESIGN §8), whatever exec itself would do.
 @Suite("Launcher privilege")
 struct LauncherPrivilegeTests {
-  /// In a child holding cap_dac_override and cap_sys_nice permitted (setcap ...+p): 0 when the
+  /// In a child (ChildProcess) holding cap_dac_override and cap_sys_nice permitted (setcap ...+p): 0 when the
   /// command was exec'd with no capability, else the failed step.
   static func child() -> Int32 {
     if CPrivNUMA_become_keeping_caps(65534, 65534) != 0 { return 11 }
@@ -146,11 +146,7 @@ struct LauncherPrivilegeTests {
 
   @Test(.enabled(if: getuid() == 0, "needs root to become another user with capabilities"))
   func theCommandIsExecutedWithoutAnyCapability() {
-    let pid = fork()
-    if pid == 0 { _exit(Self.child()) }
-    var status: Int32 = 0
-    waitpid(pid, &status, 0)
-    let code = (status >> 8) & 0xff
-    #expect(status & 0x7f == 0 && code == 0, code == 20 ? "the command was exec'd with capabilities held" : "step \(code) failed in the child")
+    let code = ChildProcess.run("launcher")
+    #expect(code == 0, code == 20 ? "the command was exec'd with capabilities held" : "step \(code) failed in the child")
   }
 }

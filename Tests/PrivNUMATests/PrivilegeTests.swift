@@ -80,7 +80,7 @@ import Testing
     #expect(CPrivNUMA_cap_effective(Capability.dacOverride.rawValue) == 1)
   }
 
-  /// In a child process, becomes a user that holds cap_dac_override and cap_sys_nice in
+  /// In a child process (ChildProcess), becomes a user that holds cap_dac_override and cap_sys_nice in
   /// the permitted set only (what `setcap ...+p` gives), then checks each step. Exit 0 on
   /// success, else the number of the step that failed.
   static func permittedOnlyChild() -> Int32 {
@@ -103,12 +103,7 @@ import Testing
 
   @Test(.enabled(if: getuid() == 0, "needs root to become another user with capabilities"))
   func dropAllLeavesNoCapability() {
-    let pid = fork()
-    if pid == 0 { _exit(Self.permittedOnlyChild()) }
-    var status: Int32 = 0
-    waitpid(pid, &status, 0)
-    let exited = status & 0x7f == 0
-    let code = (status >> 8) & 0xff
-    #expect(exited && code == 0, "step \(code) failed in the child")
+    let code = ChildProcess.run("drop-all")
+    #expect(code == 0, "step \(code) failed in the child")
   }
 }

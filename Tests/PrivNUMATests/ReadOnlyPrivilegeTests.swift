@@ -6,7 +6,7 @@ import Testing
 
 /// The read-only scans (`audit`, `stat`) read every process with the caller's own rights:
 /// under privilege they drop every capability before reading, so nothing privnuma was
-/// installed with can widen what they see. Each runs in a child that holds cap_dac_override
+/// installed with can widen what they see. Each runs in a child (ChildProcess) that holds cap_dac_override
 /// and cap_sys_nice permitted, as `setcap ...+p` gives a plain user.
 @Suite("read-only commands under privilege")
 struct ReadOnlyPrivilegeTests {
@@ -27,14 +27,8 @@ struct ReadOnlyPrivilegeTests {
   @Test(
     .enabled(if: getuid() == 0, "needs root to become another user with capabilities"),
     arguments: ["audit", "stat"])
-  func dropsEveryCapability(name: String) throws {
-    let command = try #require(Command.named(name))
-    let pid = fork()
-    if pid == 0 { _exit(Self.child(command)) }
-    var status: Int32 = 0
-    waitpid(pid, &status, 0)
-    let exited = status & 0x7f == 0
-    let code = (status >> 8) & 0xff
-    #expect(exited && code == 0, "privnuma \(name): \(code == 20 ? "capabilities still held after the command ran" : "step \(code) failed in the child")")
+  func dropsEveryCapability(name: String) {
+    let code = ChildProcess.run(name)
+    #expect(code == 0, "privnuma \(name): \(code == 20 ? "capabilities still held after the command ran" : "step \(code) failed in the child")")
   }
 }

@@ -67,46 +67,41 @@ public struct LaunchFacts: Sendable {
   public static func withMeminfo(
     of node: Int, in nodeDirectory: UnsafePointer<CChar>, _ body: (UnsafeBufferPointer<UInt8>) -> UInt64?
   ) -> UInt64? {
-    guard node >= 0 && node < 10_000 else { return nil }
-    let directory = open(nodeDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard directory >= 0 else { return nil }
-    defer { close(directory) }
-    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8192) { buffer in
-      // "node<N>/meminfo" and a NUL, in 32 bytes.
-      var name: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-      let file = withUnsafeMutableBytes(of: &name) { name -> Int32 in
-        var at = 0
-        func put(_ text: StaticString) {
-          for byte in UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount) {
-            name[at] = byte
-            at += 1
-          }
+    guard node >= 0 && node < 10_000,
+      case .success(let directory) = FileDescriptor.open(nodeDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    else { return nil }
+    defer { directory.close() }
+    // "node<N>/meminfo" and a NUL, in 32 bytes.
+    var name: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    let opened = withUnsafeMutableBytes(of: &name) { name in
+      var at = 0
+      func put(_ text: StaticString) {
+        for byte in UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount) {
+          name[at] = byte
+          at += 1
         }
-        put("node")
-        var digits = 1
-        var power = 10
-        while power <= node {
-          digits += 1
-          power *= 10
-        }
-        var rest = node
-        for position in stride(from: at + digits - 1, through: at, by: -1) {
-          name[position] = UInt8(ascii: "0") + UInt8(rest % 10)
-          rest /= 10
-        }
-        at += digits
-        put("/meminfo")
-        return openat(directory, name.baseAddress!.assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
       }
-      guard file >= 0 else { return nil }
-      defer { close(file) }
+      put("node")
+      var power = 1
+      while power * 10 <= node { power *= 10 }
+      while power > 0 {
+        name[at] = UInt8(ascii: "0") + UInt8(node / power % 10)
+        at += 1
+        power /= 10
+      }
+      put("/meminfo")
+      return directory.open(name.baseAddress!.assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
+    }
+    guard case .success(let file) = opened else { return nil }
+    defer { file.close() }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8192) { buffer in
       var count = 0
       while count < buffer.count {
-        let got = Glibc.read(file, buffer.baseAddress! + count, buffer.count - count)
-        if got < 0 && errno == EINTR { continue }
-        guard got >= 0 else { return nil }
-        if got == 0 { return body(UnsafeBufferPointer(rebasing: buffer[0..<count])) }
-        count += got
+        switch file.read(into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[count...]))) {
+        case .failure: return nil
+        case .success(0): return body(UnsafeBufferPointer(rebasing: buffer[0..<count]))
+        case .success(let read): count += read
+        }
       }
       return nil
     }
