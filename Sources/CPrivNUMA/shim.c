@@ -205,3 +205,25 @@ int CPrivNUMA_cap_none(void) {
   }
   return 1;
 }
+
+/* main's arguments, for the Swift runtime's CommandLine: glibc calls each function of
+   .init_array with them, before any Swift code runs. */
+static int CPrivNUMA_argc;
+static char **CPrivNUMA_argv;
+
+__attribute__((constructor)) static void CPrivNUMA_keep_arguments(int argc, char **argv,
+                                                                  char **envp) {
+  (void)envp;
+  CPrivNUMA_argc = argc;
+  CPrivNUMA_argv = argv;
+}
+
+/* The runtime's hook behind CommandLine.argc and CommandLine.unsafeArgv, under its own name,
+   the one symbol here without the prefix. Its definition in the runtime
+   (CommandLineSupport/CommandLine.cpp) finds argv at start-up by reading /proc/self/maps with
+   stdio and sscanf, about 50,000 instructions and six system calls on every launch; with this
+   one linked first, that object is not linked at all. */
+__attribute__((swiftcall)) char **_swift_stdlib_getUnsafeArgvArgc(int *outArgLen) {
+  *outArgLen = CPrivNUMA_argc;
+  return CPrivNUMA_argv;
+}

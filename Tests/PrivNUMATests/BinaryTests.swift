@@ -392,6 +392,22 @@ extension BinaryTests {
       }
     }
 
+    /// The Swift runtime's own way to find argv reads /proc/self/maps at start-up; privnuma
+    /// hands it argv instead (shim.c): a launch opens nothing of the sort, and the arguments
+    /// of the full path's commands still arrive whole.
+    @Test func startingReadsNoMemoryMapAndKeepsTheArguments() throws {
+      let scratch = try scratchDirectory()
+      defer { try? FileManager.default.removeItem(atPath: scratch) }
+      let trace = scratch + "/trace"
+      let traced = try execute(
+        "/usr/bin/strace", ["-o", trace, "-e", "trace=open,openat", try binary(), "-m", "0", "/bin/true"])
+      #expect(traced.status == 0, "\(traced)")
+      let opened = try String(contentsOfFile: trace, encoding: .utf8)
+      #expect(!opened.isEmpty && !opened.contains("/proc/self/maps"), "\(opened)")
+      let echoed = try privnuma(["--cpunodebind", "0", "--", "printf", "%s|", "a b", "", "-c"])
+      #expect(echoed.status == 0 && echoed.stdout == "a b||-c|", "\(echoed)")
+    }
+
     @Test func afterDashDashACommandMayStartWithADash() throws {
       let scratch = try scratchDirectory()
       defer { try? FileManager.default.removeItem(atPath: scratch) }
