@@ -102,7 +102,7 @@ extension QuickLaunch {
     -> [String]
   {
     var warnings: [String] = []
-    for id in 0..<UInt64.bitWidth where admission.unfenced.bits & 1 << UInt64(id) != 0 {
+    for id in admission.unfenced.nodeSet {
       guard let index = declared.entry(for: id), let node = lookups.node(index),
         case .success(let warning) = PrivateNodeRules.unfenced(node, allowed: true)
       else { continue }

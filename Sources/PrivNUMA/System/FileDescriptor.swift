@@ -9,22 +9,13 @@ struct FileDescriptor {
   static let standardOutput = FileDescriptor(rawValue: STDOUT_FILENO)
   static let standardError = FileDescriptor(rawValue: STDERR_FILENO)
 
-  /// open(2); `flags` are the `O_` flags, `O_CLOEXEC` included by the caller.
-  static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) -> Result<FileDescriptor, Errno> {
-    retryingOnInterrupt { Glibc.open(path, flags, mode) }.map(FileDescriptor.init(rawValue:))
-  }
-
-  /// The same for a C string.
+  /// open(2) of a C string (a String passes as one); `flags` are the `O_` flags, `O_CLOEXEC`
+  /// included by the caller.
   static func open(_ path: UnsafePointer<CChar>, _ flags: Int32, mode: mode_t = 0) -> Result<FileDescriptor, Errno> {
     retryingOnInterrupt { Glibc.open(path, flags, mode) }.map(FileDescriptor.init(rawValue:))
   }
 
-  /// openat(2): `name` inside the directory open as `self`.
-  func open(_ name: String, _ flags: Int32) -> Result<FileDescriptor, Errno> {
-    retryingOnInterrupt { openat(rawValue, name, flags) }.map(FileDescriptor.init(rawValue:))
-  }
-
-  /// The same for a C string: a directory's entries are read as bytes.
+  /// openat(2): `name` (a C string, or a String) inside the directory open as `self`.
   func open(_ name: UnsafePointer<CChar>, _ flags: Int32) -> Result<FileDescriptor, Errno> {
     retryingOnInterrupt { openat(rawValue, name, flags) }.map(FileDescriptor.init(rawValue:))
   }
